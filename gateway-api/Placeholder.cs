@@ -1,0 +1,1 @@
+namespace Apperate.Actors.Gateway; internal static class Placeholder { }

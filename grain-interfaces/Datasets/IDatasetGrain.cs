@@ -1,0 +1,52 @@
+using Orleans.Concurrency;
+
+namespace Apperate.Actors.Datasets;
+
+/// <summary>
+/// One dataset: its definition and the only writer of its rows. Keyed by <see cref="Names.DatasetKey"/>
+/// (<c>WORKSPACE/DATASET</c>, upper case), which is also the key of its record stream.
+/// </summary>
+/// <remarks>
+/// Writes from all sources (the record stream, direct calls, batch loads, connectors) are group-committed: calls
+/// that arrive while a commit is running are stored together in the next transaction. Reads never wait for writes.
+/// Failures that are the caller's fault raise <see cref="ApperateException"/>.
+/// </remarks>
+public interface IDatasetGrain : IGrainWithStringKey
+{
+    /// <summary>The definition, or null when the dataset does not exist.</summary>
+    [AlwaysInterleave]
+    Task<DatasetDefinition?> GetDefinitionAsync();
+
+    /// <summary>The definition with the stored row count, or null when the dataset does not exist.</summary>
+    [AlwaysInterleave]
+    Task<DatasetInfo?> GetInfoAsync();
+
+    /// <summary>Creates the dataset and its table. Raises a conflict when it already exists.</summary>
+    Task<DatasetDefinition> CreateAsync(DatasetDefinition definition);
+
+    /// <summary>
+    /// Applies a schema change. Only additive changes are accepted: new properties, fewer required properties,
+    /// integer widened to number, new title or description. Anything else raises a conflict naming the property.
+    /// </summary>
+    Task<DatasetDefinition> UpdateAsync(DatasetDefinition changed);
+
+    /// <summary>Commits pending writes, then forgets the definition without touching the rows; used by rename.</summary>
+    Task<DatasetDefinition> DetachAsync();
+
+    /// <summary>Adopts a definition whose table already exists; used by rename.</summary>
+    Task AttachAsync(DatasetDefinition definition);
+
+    /// <summary>Commits pending writes, then deletes the dataset and all of its rows.</summary>
+    Task DeleteAsync();
+
+    /// <summary>Stores a validated batch and returns once it is committed and queryable.</summary>
+    [AlwaysInterleave]
+    Task<WriteResult> WriteAsync(RecordBatch batch);
+
+    /// <summary>Runs one query for each selector; results come back in selector order.</summary>
+    [AlwaysInterleave]
+    Task<QueryResult> QueryAsync(KeySelector[] selectors, DataQuery query);
+
+    /// <summary>Deletes the selected records, optionally only those dated within [from, to]; returns how many were deleted.</summary>
+    Task<long> DeleteRecordsAsync(KeySelector selector, long? from, long? to);
+}

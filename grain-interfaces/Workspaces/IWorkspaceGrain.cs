@@ -1,0 +1,43 @@
+using Orleans.Concurrency;
+
+using Apperate.Actors.Datasets;
+
+namespace Apperate.Actors.Workspaces;
+
+/// <summary>
+/// A workspace: the registry of its datasets and tokens. Keyed by the upper-case workspace name.
+/// Creating, renaming and deleting datasets goes through here so that the registry and the dataset grains agree.
+/// </summary>
+public interface IWorkspaceGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Creates the workspace with a first secret token when it does not exist yet. Returns that token, or null when
+    /// the workspace already existed. <paramref name="token"/> fixes the token text (for scripted deployments).
+    /// </summary>
+    Task<CreatedToken?> EnsureCreatedAsync(string displayName, string? token);
+
+    /// <summary>The workspace name as created, or null when it does not exist.</summary>
+    [AlwaysInterleave]
+    Task<string?> GetNameAsync();
+
+    /// <summary>Every dataset definition of the workspace, ordered by id.</summary>
+    Task<DatasetDefinition[]> ListDatasetsAsync();
+
+    /// <summary>Creates a dataset (a conflict when the id is taken, ignoring case).</summary>
+    Task<DatasetDefinition> CreateDatasetAsync(DatasetDefinition definition);
+
+    /// <summary>Renames a dataset; its rows follow.</summary>
+    Task<DatasetDefinition> RenameDatasetAsync(string datasetId, string newDatasetId);
+
+    /// <summary>Deletes a dataset and its rows.</summary>
+    Task DeleteDatasetAsync(string datasetId);
+
+    /// <summary>Creates a token; the returned text is never shown again.</summary>
+    Task<CreatedToken> CreateTokenAsync(TokenType type, string? name, Dictionary<string, TokenPermission> permissions);
+
+    /// <summary>Every token, without its text.</summary>
+    Task<TokenInfo[]> ListTokensAsync();
+
+    /// <summary>Revokes a token at once. Raises not-found for an unknown id.</summary>
+    Task RevokeTokenAsync(string tokenId);
+}

@@ -1,0 +1,43 @@
+using Apperate.Actors.Datasets;
+
+namespace Apperate.Actors.Storage;
+
+/// <summary>
+/// Where rows live: one table per dataset with typed columns for the schema's properties, the system columns
+/// (id, key, subkey, date, updated, extra) and a unique index on (key, subkey, date).
+/// </summary>
+/// <remarks>
+/// Table names come from <see cref="DatasetDefinition.TableName"/> and property names from validated schemas; both
+/// are checked against the name rule and quoted. Every value is a parameter. Implementations are thread-safe.
+/// Values use the representation of <see cref="RecordRow.Values"/>.
+/// </remarks>
+public interface IRecordStore
+{
+    /// <summary>Creates the table when missing and adds any property column it lacks (schema changes are additive).</summary>
+    Task EnsureTableAsync(string table, IReadOnlyList<PropertyDefinition> properties, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops the table and its rows; no error when it does not exist.</summary>
+    Task DropTableAsync(string table, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the batches in order in one transaction (all or nothing) and returns one result per batch.
+    /// Duplicates (same key, subkey, date) are kept or replaced per batch; a replace keeps the row id.
+    /// Batches with <see cref="RecordBatch.Persist"/> false are skipped and reported as <see cref="WriteResult.Empty"/> with their row count received.
+    /// </summary>
+    Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, CancellationToken cancellationToken = default);
+
+    /// <summary>The number of stored rows.</summary>
+    Task<long> CountAsync(string table, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs a query for one selector. <paramref name="properties"/> is the full schema (needed to type conditions);
+    /// the returned values are aligned with <see cref="DataQuery.Properties"/> when given, else with <paramref name="properties"/>.
+    /// </summary>
+    Task<StoredRow[]> QueryAsync(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the selected rows dated within [from, to] (either bound optional); returns how many were deleted.</summary>
+    Task<long> DeleteAsync(string table, KeySelector selector, long? from, long? to, CancellationToken cancellationToken = default);
+
+    /// <summary>True when the store answers.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken = default);
+}
