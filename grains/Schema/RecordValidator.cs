@@ -1,0 +1,502 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Apperate.Actors.Common;
+using Apperate.Actors.Datasets;
+
+namespace Apperate.Actors.Schema;
+
+/// <summary>Size limits applied to each record.</summary>
+/// <param name="MaxRecordBytes">The largest record, in UTF-8 bytes of its JSON as written.</param>
+/// <param name="MaxIndexBytes">The largest key or subkey value, in UTF-8 bytes.</param>
+public sealed record RecordLimits(int MaxRecordBytes = RecordLimits.DefaultMaxRecordBytes, int MaxIndexBytes = RecordLimits.DefaultMaxIndexBytes)
+{
+    /// <summary>64 KB, the documented record limit.</summary>
+    public const int DefaultMaxRecordBytes = 65_536;
+
+    /// <summary>1,500 bytes, the documented limit of an indexed value.</summary>
+    public const int DefaultMaxIndexBytes = 1_500;
+
+    /// <summary>The documented limits.</summary>
+    public static RecordLimits Default { get; } = new();
+}
+
+/// <summary>
+/// The result of validating a write body: either a batch ready for the dataset grain, or every problem found.
+/// </summary>
+/// <param name="Batch">
+/// The records in store form when every record is valid, else null. <see cref="RecordBatch.Duplicates"/> is a
+/// placeholder (<see cref="DuplicateKeyHandling.Ignore"/>); the caller sets it with <c>with</c>.
+/// </param>
+/// <param name="Errors">Every problem, in record order; empty when valid.</param>
+/// <param name="HasSizeError">True when any problem is a size limit (the gateway answers 413 rather than 400).</param>
+/// <param name="HasUnknownProperty">
+/// True when any problem is an undeclared property: a caller validating against a cached schema may refresh it
+/// (the schema may have grown) and validate again.
+/// </param>
+public sealed record ValidationOutcome(RecordBatch? Batch, IReadOnlyList<FieldError> Errors, bool HasSizeError, bool HasUnknownProperty = false)
+{
+    /// <summary>Errors listed in an exception message; the rest are counted (all stay in <see cref="ApperateException.Errors"/>).</summary>
+    private const int MessageErrorLimit = 20;
+
+    /// <summary>True when every record is valid and <see cref="Batch"/> is set.</summary>
+    [MemberNotNullWhen(true, nameof(Batch))]
+    public bool IsValid => Batch is not null;
+
+    /// <summary>The exception that rejects the whole request: <see cref="ErrorKind.TooLarge"/> when a size limit was hit, else <see cref="ErrorKind.Invalid"/>.</summary>
+    public ApperateException ToException()
+    {
+        var sb = new StringBuilder();
+        var bad = 0;
+        int? last = -1;
+        foreach (var e in Errors)
+            if (e.Index != last) { bad++; last = e.Index; }
+        sb.Append(bad == 1 ? "the request was rejected: " : $"the request was rejected ({bad} invalid records): ");
+        for (var i = 0; i < Errors.Count && i < MessageErrorLimit; i++)
+        {
+            if (i > 0) sb.Append("; ");
+            sb.Append(Errors[i]);
+        }
+        if (Errors.Count > MessageErrorLimit) sb.Append($"; and {Errors.Count - MessageErrorLimit} more");
+        return new ApperateException(HasSizeError ? ErrorKind.TooLarge : ErrorKind.Invalid, sb.ToString(), Errors);
+    }
+}
+
+/// <summary>
+/// Validates write bodies against one dataset schema and turns them into <see cref="RecordBatch"/> rows.
+/// </summary>
+/// <remarks>
+/// <para>This is the write hot path. An instance precomputes a case-insensitive property index once per
+/// schema and is immutable and thread-safe, so callers cache it per schema version
+/// (<see cref="For"/>). Each record is read in one pass; property names are matched without allocating
+/// (the raw UTF-8 name is widened onto the stack and looked up through a span-keyed alternate lookup).</para>
+/// <para>Rules: each record is a JSON object; every property name passes <see cref="Names.Check"/>; property
+/// names match the schema ignoring case and a record may not name one property twice; an undeclared property is
+/// an error unless the schema allows additional properties (then it is kept, as written, in
+/// <see cref="RecordRow.Extra"/>); required and index properties must be present and non-null; values must match
+/// their types (an integer may be written <c>5.0</c> but not <c>5.5</c> or beyond 64 bits; a number must be
+/// finite; a date is <c>YYYY-MM-DD</c>; a date-time is ISO 8601). A record is at most
+/// <see cref="RecordLimits.MaxRecordBytes"/> as written; a key or subkey at most
+/// <see cref="RecordLimits.MaxIndexBytes"/> in UTF-8.</para>
+/// </remarks>
+public sealed class RecordValidator
+{
+    /// <summary>Schemas up to this many properties track per-record state on the stack.</summary>
+    private const int StackPropertyLimit = 256;
+
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+
+    private readonly PropertyDefinition[] _properties;
+    private readonly string[] _columns;
+    private readonly Dictionary<string, int> _byName;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _byNameSpan;
+    private readonly bool[] _mustBePresent;
+    private readonly int _key;
+    private readonly int _subkey;
+    private readonly int _date;
+
+    private RecordValidator(DatasetSchema schema, ColumnMapping mapping)
+    {
+        Schema = schema;
+        Mapping = mapping;
+        _properties = schema.Properties;
+        _columns = new string[_properties.Length];
+        _byName = new Dictionary<string, int>(_properties.Length, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < _properties.Length; i++)
+        {
+            _columns[i] = _properties[i].Name;
+            if (!_byName.TryAdd(_properties[i].Name, i))
+                throw new ArgumentException($"schema declares '{_properties[i].Name}' twice", nameof(schema));
+        }
+        _byNameSpan = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        _key = IndexOf(mapping.Key, "key");
+        _subkey = mapping.Subkey is null ? -1 : IndexOf(mapping.Subkey, "subkey");
+        _date = mapping.Date is null ? -1 : IndexOf(mapping.Date, "date");
+
+        _mustBePresent = new bool[_properties.Length];
+        foreach (var r in schema.Required)
+            if (_byName.TryGetValue(r, out var i)) _mustBePresent[i] = true;
+        _mustBePresent[_key] = true;
+        if (_subkey >= 0) _mustBePresent[_subkey] = true;
+        if (_date >= 0) _mustBePresent[_date] = true;
+    }
+
+    /// <summary>The schema this validator checks against.</summary>
+    public DatasetSchema Schema { get; }
+
+    /// <summary>The column mapping this validator indexes by.</summary>
+    public ColumnMapping Mapping { get; }
+
+    /// <summary>Builds a reusable validator for a schema and mapping; cache it for as long as the schema does not change.</summary>
+    /// <exception cref="ArgumentException">The mapping names an undeclared property (the schema was not built by <see cref="SchemaJson.Parse"/>).</exception>
+    public static RecordValidator For(DatasetSchema schema, ColumnMapping mapping) => new(schema, mapping);
+
+    /// <summary>One-shot validation; prefer a cached <see cref="For"/> instance on hot paths.</summary>
+    public static ValidationOutcome Validate(JsonElement body, DatasetSchema schema, ColumnMapping mapping, long nowMs, RecordLimits limits)
+        => For(schema, mapping).Validate(body, nowMs, limits);
+
+    /// <summary>
+    /// Validates a write body: a JSON array of record objects, or one record object.
+    /// </summary>
+    /// <param name="body">The request body.</param>
+    /// <param name="nowMs">The write time, epoch ms: the date of every record when the dataset has no date property.</param>
+    /// <param name="limits">Size limits.</param>
+    public ValidationOutcome Validate(JsonElement body, long nowMs, RecordLimits limits)
+    {
+        var errors = new List<FieldError>();
+        RecordRow[] rows;
+        var problems = Problems.None;
+        if (body.ValueKind == JsonValueKind.Object)
+        {
+            var row = ValidateRecord(body, 0, nowMs, limits, errors, ref problems);
+            rows = row is null ? [] : [row];
+        }
+        else if (body.ValueKind == JsonValueKind.Array)
+        {
+            var count = body.GetArrayLength();
+            if (count == 0) return new ValidationOutcome(null, [new FieldError(null, null, "no records")], false);
+            rows = new RecordRow[count];
+            var i = 0;
+            foreach (var record in body.EnumerateArray())
+            {
+                var row = ValidateRecord(record, i, nowMs, limits, errors, ref problems);
+                if (row is not null) rows[i] = row;
+                i++;
+            }
+        }
+        else
+        {
+            return new ValidationOutcome(null, [new FieldError(null, null, "the body must be a JSON array of record objects or one record object")], false);
+        }
+
+        return errors.Count > 0
+            ? new ValidationOutcome(null, errors, (problems & Problems.Size) != 0, (problems & Problems.UnknownProperty) != 0)
+            // A fresh Columns array per batch: batches travel on and must not share mutable state.
+            : new ValidationOutcome(new RecordBatch((string[])_columns.Clone(), rows, DuplicateKeyHandling.Ignore), [], false);
+    }
+
+    /// <summary>
+    /// Validates one record. For callers that skip bad records (batch jobs) rather than reject the request.
+    /// </summary>
+    /// <param name="record">The record; anything but a JSON object is an error.</param>
+    /// <param name="index">The record index reported in errors.</param>
+    /// <param name="nowMs">The date used when the dataset has no date property.</param>
+    /// <param name="limits">Size limits.</param>
+    /// <param name="errors">Problems are appended here.</param>
+    /// <param name="sizeError">True when a size limit was hit.</param>
+    /// <returns>The row aligned with the schema's properties, or null when the record is invalid (then errors were added).</returns>
+    public RecordRow? ValidateRecord(JsonElement record, int index, long nowMs, RecordLimits limits, List<FieldError> errors, out bool sizeError)
+    {
+        var problems = Problems.None;
+        var row = ValidateRecord(record, index, nowMs, limits, errors, ref problems);
+        sizeError = (problems & Problems.Size) != 0;
+        return row;
+    }
+
+    /// <summary>Kinds of problems the caller reacts to differently.</summary>
+    [Flags]
+    private enum Problems
+    {
+        None = 0,
+        Size = 1,
+        UnknownProperty = 2,
+    }
+
+    private RecordRow? ValidateRecord(JsonElement record, int index, long nowMs, RecordLimits limits, List<FieldError> errors, ref Problems problems)
+    {
+        if (record.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError(index, null, $"a record must be a JSON object, not {Describe(record.ValueKind)}"));
+            return null;
+        }
+
+        var recordBytes = JsonMarshal.GetRawUtf8Value(record).Length;
+        if (recordBytes > limits.MaxRecordBytes)
+        {
+            // Not validated further: the record is rejected anyway, and its size is the first thing to fix.
+            errors.Add(new FieldError(index, null, $"the record is {recordBytes} bytes, over the limit of {limits.MaxRecordBytes} bytes"));
+            problems |= Problems.Size;
+            return null;
+        }
+
+        var errorsBefore = errors.Count;
+        var n = _properties.Length;
+        var values = new object?[n];
+        Span<bool> seen = n <= StackPropertyLimit ? stackalloc bool[n] : new bool[n];
+        seen.Clear();
+        Span<char> nameBuffer = stackalloc char[64];
+        string? key = null, subkey = null;
+        var date = nowMs;
+        ArrayBufferWriter<byte>? extraBuffer = null;
+        Utf8JsonWriter? extraWriter = null;
+        HashSet<string>? extraNames = null;
+
+        try
+        {
+            foreach (var prop in record.EnumerateObject())
+            {
+                int idx;
+                scoped ReadOnlySpan<char> name;
+                var rawName = JsonMarshal.GetRawUtf8PropertyName(prop);
+                if (IsPlainName(rawName))
+                {
+                    // Common case: a valid unescaped ASCII name; no string is made for it.
+                    var chars = nameBuffer[..rawName.Length];
+                    for (var i = 0; i < rawName.Length; i++) chars[i] = (char)rawName[i];
+                    if (chars.StartsWith(Names.ReservedPrefix, StringComparison.OrdinalIgnoreCase))
+                    {
+                        var s = chars.ToString();
+                        errors.Add(new FieldError(index, s, "invalid property name: " + Names.Check(s)));
+                        continue;
+                    }
+                    name = chars;
+                    if (!_byNameSpan.TryGetValue(chars, out idx)) idx = -1;
+                }
+                else
+                {
+                    // Escaped, too long or with other characters: decode and let the shared rule say why.
+                    var s = prop.Name;
+                    if (Names.Check(s) is { } reason)
+                    {
+                        errors.Add(new FieldError(index, s, "invalid property name: " + reason));
+                        continue;
+                    }
+                    name = s;
+                    if (!_byName.TryGetValue(s, out idx)) idx = -1;
+                }
+
+                if (idx < 0)
+                {
+                    if (!Schema.AdditionalProperties)
+                    {
+                        errors.Add(new FieldError(index, name.ToString(), "unknown property (the dataset does not allow additional properties)"));
+                        problems |= Problems.UnknownProperty;
+                        continue;
+                    }
+                    var extraName = name.ToString();
+                    extraNames ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                    if (!extraNames.Add(extraName))
+                    {
+                        errors.Add(new FieldError(index, extraName, "the property appears more than once (property names are case-insensitive)"));
+                        continue;
+                    }
+                    if (extraWriter is null)
+                    {
+                        extraBuffer = new ArrayBufferWriter<byte>(256);
+                        extraWriter = new Utf8JsonWriter(extraBuffer);
+                        extraWriter.WriteStartObject();
+                    }
+                    extraWriter.WritePropertyName(extraName);
+                    // The value exactly as written: it came from a parsed document, so it needs no re-validation.
+                    extraWriter.WriteRawValue(JsonMarshal.GetRawUtf8Value(prop.Value), skipInputValidation: true);
+                    continue;
+                }
+
+                if (seen[idx])
+                {
+                    errors.Add(new FieldError(index, name.ToString(), "the property appears more than once (property names are case-insensitive)"));
+                    continue;
+                }
+                seen[idx] = true;
+
+                var value = prop.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    if (_mustBePresent[idx]) errors.Add(new FieldError(index, name.ToString(), "must not be null"));
+                    continue;
+                }
+
+                var type = _properties[idx].Type;
+                if (!TryConvert(value, type, out var converted, out var number))
+                {
+                    errors.Add(new FieldError(index, name.ToString(), TypeError(value, type)));
+                    continue;
+                }
+                values[idx] = converted;
+
+                if (idx == _key || idx == _subkey)
+                {
+                    var text = converted as string ?? number.ToString(CultureInfo.InvariantCulture);
+                    // Three bytes per char bounds UTF-8 length, so short values skip the exact count.
+                    if (text.Length * 3 > limits.MaxIndexBytes && Encoding.UTF8.GetByteCount(text) is var bytes && bytes > limits.MaxIndexBytes)
+                    {
+                        errors.Add(new FieldError(index, name.ToString(), $"the {(idx == _key ? "key" : "subkey")} is {bytes} bytes, over the limit of {limits.MaxIndexBytes} bytes"));
+                        problems |= Problems.Size;
+                        continue;
+                    }
+                    if (idx == _key) key = text;
+                    else subkey = text;
+                }
+                else if (idx == _date)
+                {
+                    date = number;
+                }
+            }
+
+            for (var i = 0; i < n; i++)
+                if (_mustBePresent[i] && !seen[i])
+                    errors.Add(new FieldError(index, _properties[i].Name, "the property is required"));
+
+            if (errors.Count > errorsBefore) return null;
+
+            string? extra = null;
+            if (extraWriter is not null)
+            {
+                extraWriter.WriteEndObject();
+                extraWriter.Flush();
+                extra = Encoding.UTF8.GetString(extraBuffer!.WrittenSpan);
+            }
+            return new RecordRow(key!, subkey ?? "", date, values, extra);
+        }
+        finally
+        {
+            extraWriter?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Converts a non-null JSON value to its store form. <paramref name="number"/> carries the integer value or,
+    /// for dates, the epoch ms, so index handling needs no second parse.
+    /// </summary>
+    private static bool TryConvert(JsonElement value, PropertyType type, out object? result, out long number)
+    {
+        number = 0;
+        result = null;
+        var kind = value.ValueKind;
+        switch (type)
+        {
+            case PropertyType.String:
+                if (kind != JsonValueKind.String) return false;
+                result = value.GetString();
+                return true;
+            case PropertyType.Integer:
+                if (kind != JsonValueKind.Number || !TryGetIntegral(value, out number)) return false;
+                result = number;
+                return true;
+            case PropertyType.Number:
+                // TryGetDouble accepts 1e400 as infinity; infinities cannot be stored or returned as JSON.
+                if (kind != JsonValueKind.Number || !value.TryGetDouble(out var d) || !double.IsFinite(d)) return false;
+                result = d;
+                return true;
+            case PropertyType.Boolean:
+                if (kind == JsonValueKind.True) result = BoxedTrue;
+                else if (kind == JsonValueKind.False) result = BoxedFalse;
+                else return false;
+                return true;
+            case PropertyType.Date:
+            {
+                if (kind != JsonValueKind.String) return false;
+                var s = value.GetString()!;
+                if (!DateValues.TryParseDate(s, out number)) return false;
+                result = s;
+                return true;
+            }
+            case PropertyType.DateTime:
+            {
+                if (kind != JsonValueKind.String) return false;
+                var s = value.GetString()!;
+                if (!DateValues.TryParseDateTime(s, out number)) return false;
+                result = s;
+                return true;
+            }
+            case PropertyType.Object:
+                if (kind != JsonValueKind.Object) return false;
+                result = value.GetRawText();
+                return true;
+            case PropertyType.Array:
+                if (kind != JsonValueKind.Array) return false;
+                result = value.GetRawText();
+                return true;
+            default:
+                result = value.GetRawText();
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// Reads an integral number in the 64-bit range, also when written as <c>5.0</c> or <c>1e3</c>; rejects
+    /// <c>5.5</c> and <c>1e30</c>.
+    /// </summary>
+    internal static bool TryGetIntegral(JsonElement value, out long result)
+    {
+        if (value.TryGetInt64(out result)) return true;
+        // decimal holds every long exactly and anything it cannot hold (1e30) is outside the long range anyway.
+        // It rounds beyond 28 digits, so a plain fraction must be all zeros to be sure nothing was rounded away.
+        if (value.TryGetDecimal(out var m) && m == decimal.Truncate(m) && m >= long.MinValue && m <= long.MaxValue
+            && !HasNonZeroPlainFraction(JsonMarshal.GetRawUtf8Value(value)))
+        {
+            result = (long)m;
+            return true;
+        }
+        result = 0;
+        return false;
+    }
+
+    private static bool HasNonZeroPlainFraction(ReadOnlySpan<byte> number)
+    {
+        if (number.IndexOfAny((byte)'e', (byte)'E') >= 0) return false;
+        var dot = number.IndexOf((byte)'.');
+        if (dot < 0) return false;
+        foreach (var b in number[(dot + 1)..])
+            if (b != (byte)'0') return true;
+        return false;
+    }
+
+    /// <summary>True for 1–64 bytes of <c>[A-Za-z0-9_]</c>: a valid name that needs no decoding (the reserved prefix is checked separately).</summary>
+    private static bool IsPlainName(ReadOnlySpan<byte> raw)
+    {
+        if (raw.Length is 0 or > 64) return false;
+        foreach (var b in raw)
+            if (!((uint)(b - 'a') <= 'z' - 'a' || (uint)(b - 'A') <= 'Z' - 'A' || (uint)(b - '0') <= 9 || b == '_'))
+                return false;
+        return true;
+    }
+
+    private static string TypeError(JsonElement value, PropertyType type)
+    {
+        var kind = value.ValueKind;
+        return type switch
+        {
+            PropertyType.Integer when kind == JsonValueKind.Number => $"expected an integer (a whole number within the 64-bit range), got {value.GetRawText()}",
+            PropertyType.Number when kind == JsonValueKind.Number => $"the number {value.GetRawText()} is out of range",
+            PropertyType.Date when kind == JsonValueKind.String => $"expected a date as YYYY-MM-DD, got \"{value.GetString()}\"",
+            PropertyType.DateTime when kind == JsonValueKind.String => $"expected an ISO 8601 date-time, got \"{value.GetString()}\"",
+            PropertyType.Boolean => $"expected true or false, got {Describe(kind)}",
+            _ => $"expected {Article(type)}, got {Describe(kind)}",
+        };
+    }
+
+    private static string Article(PropertyType type) => type switch
+    {
+        PropertyType.String => "a string",
+        PropertyType.Number => "a number",
+        PropertyType.Integer => "an integer",
+        PropertyType.Object => "an object",
+        PropertyType.Array => "an array",
+        PropertyType.Date => "a date string (YYYY-MM-DD)",
+        PropertyType.DateTime => "a date-time string (ISO 8601)",
+        _ => "a value",
+    };
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private int IndexOf(string name, string role)
+    {
+        if (_byName.TryGetValue(name, out var i)) return i;
+        throw new ArgumentException($"the column mapping's {role} '{name}' is not a declared property", "mapping");
+    }
+}
