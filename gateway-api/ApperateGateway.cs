@@ -1,0 +1,58 @@
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Gateway.Auth;
+using Apperate.Actors.Gateway.Endpoints;
+using Apperate.Actors.Gateway.Errors;
+using Apperate.Actors.Gateway.Writes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Apperate.Actors.Gateway;
+
+/// <summary>Registers and maps the HTTP API; used by the co-hosting silo and by the standalone gateway alike.</summary>
+public static class ApperateGateway
+{
+    /// <summary>Adds the gateway's services. Needs an Orleans client (co-hosted or standalone) in the container.</summary>
+    public static IServiceCollection AddApperateGateway(this IServiceCollection services)
+    {
+        services.TryAddSingleton<WriteTracker>();
+        services.AddSingleton<TokenAuthenticator>();
+        services.AddSingleton<DatasetCache>();
+        services.AddSingleton<RecordWriter>();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Apperate.Actors API";
+            document.Info.Description = "Datasets with a time-series unique index, real-time writes, queries and tokens.";
+            return Task.CompletedTask;
+        }));
+        return services;
+    }
+
+    /// <summary>Adds the middleware and every endpoint.</summary>
+    public static WebApplication UseApperateGateway(this WebApplication app)
+    {
+        app.UseMiddleware<ProblemMiddleware>();
+        // Unmatched routes and wrong methods answer with problem details too.
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            if (http.Response.ContentLength is null && string.IsNullOrEmpty(http.Response.ContentType))
+                await ProblemMiddleware.WriteAsync(http, http.Response.StatusCode,
+                    http.Response.StatusCode == 404 ? $"No endpoint at {http.Request.Path}" : $"{http.Request.Method} is not supported at {http.Request.Path}", []);
+        });
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.Equals("/v1/openapi-doc", StringComparison.OrdinalIgnoreCase)) context.Request.Path = "/openapi/v1.json";
+            return next(context);
+        });
+        app.UseRouting();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapServiceEndpoints();
+        app.MapDatasetEndpoints();
+        app.MapRecordEndpoints();
+        app.MapDataEndpoints();
+        app.MapTokenEndpoints();
+        return app;
+    }
+}

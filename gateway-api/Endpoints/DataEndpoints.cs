@@ -1,0 +1,109 @@
+using System.Globalization;
+using Apperate.Actors.Common;
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Gateway.Auth;
+using Apperate.Actors.Gateway.Errors;
+using Apperate.Actors.Gateway.Http;
+using Apperate.Actors.Gateway.Output;
+using Apperate.Actors.Query;
+using Apperate.Actors.Workspaces;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Apperate.Actors.Gateway.Endpoints;
+
+/// <summary><c>GET</c> and <c>DELETE /v1/data/:workspace/:ids[/:keys[/:subkeys]]</c>: queries and record deletion.</summary>
+public static class DataEndpoints
+{
+    public static IEndpointRouteBuilder MapDataEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/data/{workspace}/{datasets}/{keys?}/{subkeys?}", QueryAsync)
+            .WithTags("Data")
+            .WithSummary("Query records: one newest record by default; last, first, limit, ranges, filters, batch lists, CSV.");
+        app.MapDelete("/v1/data/{workspace}/{datasetId}/{key}/{subkey?}/{date?}", DeleteAsync)
+            .WithTags("Data")
+            .WithSummary("Delete the records of a key (and subkey, date, or from/to range).");
+        return app;
+    }
+
+    private static async Task QueryAsync(HttpContext context, string workspace, string datasets, string? keys, string? subkeys, TokenAuthenticator auth, IGrainFactory grains)
+    {
+        var token = await auth.AuthenticateAsync(context);
+        TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
+        var request = QueryParser.Parse(datasets, keys, subkeys, QueryOptions.All(context.Request), DateTimeOffset.UtcNow);
+        foreach (var id in request.Datasets) TokenAuthenticator.Authorize(token, workspace, id, TokenPermission.Read);
+
+        // Each distinct dataset is asked once for all selectors; results come back in request order.
+        var distinct = request.Datasets.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var tasks = distinct.Select(id => QueryOneAsync(grains, workspace, id, request)).ToArray();
+        var byId = new Dictionary<string, QueryResult>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < distinct.Length; i++) byId[distinct[i]] = await tasks[i];
+        var results = request.Datasets.Select(id => byId[id]).ToArray();
+
+        var response = context.Response;
+        response.StatusCode = 200;
+        if (request.Format == "csv")
+        {
+            response.ContentType = "text/csv; charset=utf-8";
+            await RecordOutput.WriteCsvAsync(response.Body, results, request.IncludeSystemRecordProperties, context.RequestAborted);
+        }
+        else
+        {
+            response.ContentType = "application/json; charset=utf-8";
+            await RecordOutput.WriteJsonAsync(response.Body, results, request.IncludeSystemRecordProperties, context.RequestAborted);
+        }
+    }
+
+    private static async Task<QueryResult> QueryOneAsync(IGrainFactory grains, string workspace, string datasetId, ParsedDataRequest request)
+    {
+        try
+        {
+            return await grains.GetGrain<IDatasetGrain>(Names.DatasetKey(workspace, datasetId)).QueryAsync(request.Selectors, request.Query);
+        }
+        catch (ApperateException ex) when (ex.Kind == ErrorKind.NotFound)
+        {
+            throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+        }
+    }
+
+    private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, string key, string? subkey, string? date, TokenAuthenticator auth, IGrainFactory grains)
+    {
+        var token = await auth.AuthenticateAsync(context);
+        TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Delete);
+        var (from, to) = Window(context.Request, date);
+        var deleted = await grains.GetGrain<IDatasetGrain>(Names.DatasetKey(workspace, datasetId))
+            .DeleteRecordsAsync(new KeySelector(key, subkey), from, to);
+        await Json.SuccessAsync(context.Response, 200, $"deleted {deleted} records", w => w.WriteNumber("deleted", deleted));
+    }
+
+    /// <summary>
+    /// The date window of a delete: a <c>date</c> path segment (<c>YYYY-MM-DD</c> = that whole day; a date-time or
+    /// epoch ms = that instant) or <c>from</c>/<c>to</c> parameters (inclusive; a day as <c>to</c> means its end).
+    /// </summary>
+    private static (long? From, long? To) Window(HttpRequest request, string? date)
+    {
+        if (date is not null)
+        {
+            if (request.Query.ContainsKey("from") || request.Query.ContainsKey("to"))
+                throw ProblemException.BadRequest("date", "give either a date segment or from/to, not both");
+            if (DateValues.TryParseDate(date, out var day)) return (day, day + 86_400_000 - 1);
+            if (DateValues.TryParseDateTime(date, out var instant)) return (instant, instant);
+            if (long.TryParse(date, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)) return (ms, ms);
+            throw ProblemException.BadRequest("date", $"'{date}' is not YYYY-MM-DD, an ISO date-time or epoch milliseconds");
+        }
+        long? from = null, to = null;
+        if (request.Query.TryGetValue("from", out var f) && !string.IsNullOrEmpty(f[0])) from = Bound(f[0]!, "from", endOfDay: false);
+        if (request.Query.TryGetValue("to", out var t) && !string.IsNullOrEmpty(t[0])) to = Bound(t[0]!, "to", endOfDay: true);
+        if (from > to) throw ProblemException.BadRequest("from", "is after 'to'");
+        return (from, to);
+    }
+
+    private static long Bound(string text, string name, bool endOfDay)
+    {
+        if (DateValues.TryParseDate(text, out var day)) return endOfDay ? day + 86_400_000 - 1 : day;
+        if (DateValues.TryParseDateTime(text, out var instant)) return instant;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)) return ms;
+        throw ProblemException.BadRequest(name, $"'{text}' is not YYYY-MM-DD, an ISO date-time or epoch milliseconds");
+    }
+}

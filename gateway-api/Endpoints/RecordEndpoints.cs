@@ -1,0 +1,42 @@
+using Apperate.Actors.Gateway.Auth;
+using Apperate.Actors.Gateway.Http;
+using Apperate.Actors.Gateway.Writes;
+using Apperate.Actors.Workspaces;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Apperate.Actors.Gateway.Endpoints;
+
+/// <summary><c>POST /v1/record/:workspace/:id</c>: real-time writes.</summary>
+public static class RecordEndpoints
+{
+    /// <summary>The largest accepted body.</summary>
+    public const long MaxBodyBytes = 10 * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapRecordEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/record/{workspace}/{datasetId}", WriteAsync)
+            .WithTags("Records")
+            .WithSummary("Write records in real time (async by default; wait=true returns after the commit).");
+        return app;
+    }
+
+    private static async Task WriteAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth, RecordWriter writer)
+    {
+        var token = await auth.AuthenticateAsync(context);
+        TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Write);
+        if (Names.Check(datasetId) is { } bad) throw Errors.ProblemException.BadRequest("datasetId", bad);
+
+        var request = context.Request;
+        var options = new RecordWriteOptions(
+            QueryOptions.Bool(request, "wait", false),
+            QueryOptions.Duplicates(request),
+            QueryOptions.Bool(request, "createDatasetOnDemand", true),
+            QueryOptions.Bool(request, "persist", true));
+        var (body, length) = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, context.RequestAborted);
+        using var owned = body;
+        var written = await writer.WriteAsync(token.Workspace, datasetId, body.RootElement, length, options);
+        await Json.SuccessAsync(context.Response, 200, $"wrote {written} messages");
+    }
+}

@@ -1,0 +1,73 @@
+using System.Buffers;
+using System.Text.Json;
+using Apperate.Actors.Gateway.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Apperate.Actors.Gateway.Http;
+
+/// <summary>Reads JSON request bodies with a size cap and a content-type check.</summary>
+public static class RequestBody
+{
+    /// <summary>Parses the body as JSON; 413 past <paramref name="maxBytes"/>, 415 for a non-JSON content type, 400 when empty or malformed.</summary>
+    public static async Task<(JsonDocument Document, int Length)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        RequireJsonContentType(request);
+        if (request.ContentLength > maxBytes)
+            throw new ProblemException(413, $"The body is {request.ContentLength} bytes; the limit is {maxBytes} bytes.", [new FieldError(null, "body", $"larger than {maxBytes} bytes")]);
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = maxBytes + 1;
+
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and var n ? (int)n : 16 * 1024);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes) break;
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                int read;
+                try
+                {
+                    read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                }
+                catch (BadHttpRequestException ex) when (ex.StatusCode == 413)
+                {
+                    length = (int)Math.Min(int.MaxValue, maxBytes + 1);
+                    break;
+                }
+                if (read == 0) break;
+                length += read;
+            }
+            if (length > maxBytes)
+                throw new ProblemException(413, $"The body is larger than the limit of {maxBytes} bytes.", [new FieldError(null, "body", $"larger than {maxBytes} bytes")]);
+            if (length == 0) throw ProblemException.BadRequest("body", "the request body is empty");
+            return (JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 64 }), length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void RequireJsonContentType(HttpRequest request)
+    {
+        var type = request.ContentType;
+        if (string.IsNullOrEmpty(type)) return;
+        var media = type.Split(';', 2)[0].Trim();
+        if (media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.Equals("text/json", StringComparison.OrdinalIgnoreCase)
+            || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
+            // curl -d sends this by default; the body is still parsed as JSON.
+            || media.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            || media.Equals("text/plain", StringComparison.OrdinalIgnoreCase))
+            return;
+        throw new ProblemException(415, $"Content-Type '{media}' is not supported here; send application/json.", [new FieldError(null, "Content-Type", $"'{media}' is not JSON")]);
+    }
+}

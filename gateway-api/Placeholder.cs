@@ -1,1 +1,0 @@
-namespace Apperate.Actors.Gateway; internal static class Placeholder { }

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Gateway.Errors;
+using Apperate.Actors.Schema;
+using Apperate.Actors.Workspaces;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Apperate.Actors.Gateway.Writes;
+
+/// <summary>Options of one <c>POST /record</c> request.</summary>
+public sealed record RecordWriteOptions(bool Wait, DuplicateKeyHandling Duplicates, bool CreateDatasetOnDemand, bool Persist);
+
+/// <summary>
+/// The real-time write path: validate the whole request against the dataset schema, then either publish it as one
+/// item on the dataset's record stream (async) or call the dataset grain and wait for the commit (<c>wait=true</c>).
+/// </summary>
+public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, WriteTracker tracker)
+{
+    /// <summary>Async requests whose body is larger than this go to the grain directly, keeping stream items small.</summary>
+    public const int MaxStreamItemBodyBytes = 256 * 1024;
+
+    public static readonly RecordLimits Limits = RecordLimits.Default;
+
+    /// <summary>Validates and writes; returns the number of records accepted.</summary>
+    public async Task<int> WriteAsync(string workspace, string datasetId, JsonElement body, long bodyBytes, RecordWriteOptions options)
+    {
+        if (tracker.IsDraining) throw new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5));
+
+        var entry = await datasets.GetAsync(workspace, datasetId);
+        if (entry is null)
+        {
+            if (!options.CreateDatasetOnDemand)
+                throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist (createDatasetOnDemand=false)");
+            entry = await CreateOnDemandAsync(workspace, datasetId, body);
+        }
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var outcome = entry.Validator.Validate(body, now, Limits);
+        if (!outcome.IsValid && outcome.HasUnknownProperty)
+        {
+            // The schema may have grown since it was cached.
+            entry = await datasets.GetAsync(workspace, datasetId, refresh: true) ?? entry;
+            outcome = entry.Validator.Validate(body, now, Limits);
+        }
+        if (!outcome.IsValid)
+        {
+            var kind = outcome.HasSizeError ? ErrorKind.TooLarge : ErrorKind.Invalid;
+            var count = outcome.Errors.Count;
+            throw new ApperateException(kind, $"{count} problem{(count == 1 ? "" : "s")} in the records; nothing was written. " +
+                string.Join("; ", outcome.Errors.Take(20)), outcome.Errors);
+        }
+
+        var batch = outcome.Batch! with { Duplicates = options.Duplicates, Persist = options.Persist };
+        var key = Names.DatasetKey(workspace, datasetId);
+        if (options.Wait || bodyBytes > MaxStreamItemBodyBytes)
+        {
+            await client.GetGrain<IDatasetGrain>(key).WriteAsync(batch);
+            return batch.Rows.Length;
+        }
+
+        var stream = client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key));
+        tracker.Accepted();
+        try
+        {
+            await stream.OnNextAsync(batch);
+        }
+        catch (Exception ex) when (IsQueueFull(ex))
+        {
+            tracker.AcceptFailed();
+            throw new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
+        }
+        catch
+        {
+            tracker.AcceptFailed();
+            throw;
+        }
+        return batch.Rows.Length;
+    }
+
+    private async Task<DatasetCache.Entry> CreateOnDemandAsync(string workspace, string datasetId, JsonElement body)
+    {
+        var (schema, mapping) = SchemaInference.Infer(body);
+        var definition = new DatasetDefinition(workspace, datasetId, null, null, schema, mapping, 0, 0, 0, "");
+        try
+        {
+            await client.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).CreateDatasetAsync(definition);
+        }
+        catch (ApperateException ex) when (ex.Kind == ErrorKind.Conflict)
+        {
+            // Created concurrently by another request: use that one.
+        }
+        return await datasets.GetAsync(workspace, datasetId, refresh: true)
+            ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+    }
+
+    private static bool IsQueueFull(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e.Message.Contains("reached its maximum", StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+
+namespace Apperate.Actors.Datasets;
+
+/// <summary>Group commit: every write joins the next transaction; one commit runs at a time.</summary>
+public sealed partial class DatasetGrain
+{
+    /// <summary>Rows buffered beyond which stream consumption waits for the store.</summary>
+    private const int MaxBufferedRows = 100_000;
+
+    /// <summary>Rows per transaction, so one commit never holds the store for long.</summary>
+    private const int MaxRowsPerCommit = 50_000;
+
+    private readonly List<PendingWrite> _pending = [];
+    private int _pendingRows;
+    private Task? _flushLoop;
+
+    private sealed record PendingWrite(RecordBatch Batch, TaskCompletionSource<WriteResult> Completion);
+
+    private Task<WriteResult> Enqueue(DatasetDefinition definition, RecordBatch batch)
+    {
+        var pending = new PendingWrite(batch, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending.Add(pending);
+        _pendingRows += batch.Rows.Length;
+        _flushLoop ??= FlushLoopAsync(definition);
+        return pending.Completion.Task;
+    }
+
+    /// <summary>Waits until everything enqueued so far is committed.</summary>
+    private async Task FlushPendingAsync()
+    {
+        while (_flushLoop is { } loop) await loop;
+    }
+
+    // Runs on the activation's scheduler; the store call itself runs on the thread pool so reads and new writes
+    // keep flowing into the grain while a commit is in progress.
+    private async Task FlushLoopAsync(DatasetDefinition definition)
+    {
+        try
+        {
+            while (_pending.Count > 0)
+            {
+                var group = TakeGroup();
+                var batches = new RecordBatch[group.Count];
+                for (var i = 0; i < group.Count; i++) batches[i] = group[i].Batch;
+                var table = (Definition ?? definition).TableName;
+                var updated = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                WriteResult[] results;
+                try
+                {
+                    results = await Task.Run(() => store.WriteAsync(table, batches, updated));
+                }
+                catch (Exception ex)
+                {
+                    LogCommitFailed(ex, table, batches.Length);
+                    foreach (var p in group) p.Completion.TrySetException(ex);
+                    continue;
+                }
+                for (var i = 0; i < group.Count; i++) group[i].Completion.TrySetResult(results[i]);
+                var current = Definition ?? definition;
+                for (var i = 0; i < group.Count; i++)
+                {
+                    try { await events.OnRecordsAsync(current, batches[i], results[i]); }
+                    catch (Exception ex) { LogEventSinkFailed(ex, current.DatasetId); }
+                }
+            }
+        }
+        finally
+        {
+            _flushLoop = null;
+        }
+    }
+
+    private List<PendingWrite> TakeGroup()
+    {
+        var take = 0;
+        var rows = 0;
+        while (take < _pending.Count && (take == 0 || rows + _pending[take].Batch.Rows.Length <= MaxRowsPerCommit))
+        {
+            rows += _pending[take].Batch.Rows.Length;
+            take++;
+        }
+        var group = _pending.GetRange(0, take);
+        _pending.RemoveRange(0, take);
+        _pendingRows -= rows;
+        return group;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Commit of {Batches} batches to {Table} failed")]
+    private partial void LogCommitFailed(Exception ex, string table, int batches);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Record event sink failed for {Dataset}")]
+    private partial void LogEventSinkFailed(Exception ex, string dataset);
+}

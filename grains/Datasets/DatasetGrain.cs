@@ -1,0 +1,229 @@
+using Apperate.Actors.Schema;
+using Apperate.Actors.Storage;
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Apperate.Actors.Datasets;
+
+/// <summary>
+/// One dataset: owns its definition and is the only writer of its table. Consumes its record stream by implicit
+/// subscription and group-commits every write source into the record store.
+/// </summary>
+[ImplicitStreamSubscription(RecordStreams.Namespace)]
+public sealed partial class DatasetGrain(
+    [PersistentState("dataset", StorageNames.GrainState)] IPersistentState<DatasetState> state,
+    IRecordStore store,
+    WriteTracker tracker,
+    IRecordEventSink events,
+    ILogger<DatasetGrain> logger)
+    : Grain, IDatasetGrain, IStreamSubscriptionObserver, IAsyncObserver<RecordBatch>
+{
+    private DatasetDefinition? Definition => state.State.Definition;
+
+    /// <inheritdoc />
+    public Task<DatasetDefinition?> GetDefinitionAsync() => Task.FromResult(Definition);
+
+    /// <inheritdoc />
+    public async Task<DatasetInfo?> GetInfoAsync()
+    {
+        if (Definition is not { } definition) return null;
+        var count = await Task.Run(() => store.CountAsync(definition.TableName));
+        return new DatasetInfo(definition, count);
+    }
+
+    /// <inheritdoc />
+    public async Task<DatasetDefinition> CreateAsync(DatasetDefinition definition)
+    {
+        if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
+        await Task.Run(() => store.EnsureTableAsync(definition.TableName, definition.Schema.Properties));
+        state.State.Definition = definition;
+        await state.WriteStateAsync();
+        LogCreated(definition.Workspace, definition.DatasetId, definition.TableName);
+        return definition;
+    }
+
+    /// <inheritdoc />
+    public async Task<DatasetDefinition> UpdateAsync(DatasetDefinition changed)
+    {
+        var current = RequireDefinition();
+        var schema = SchemaEvolution.Apply(current, changed.Schema, changed.ColumnMapping);
+        var updated = current with
+        {
+            Title = changed.Title ?? current.Title,
+            Description = changed.Description ?? current.Description,
+            Schema = schema,
+            Updated = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Version = current.Version + 1,
+        };
+        // Columns first: writers validated against the new schema may arrive as soon as the state says so.
+        await Task.Run(() => store.EnsureTableAsync(updated.TableName, updated.Schema.Properties));
+        state.State.Definition = updated;
+        await state.WriteStateAsync();
+        return updated;
+    }
+
+    /// <inheritdoc />
+    public async Task<DatasetDefinition> DetachAsync()
+    {
+        var current = RequireDefinition();
+        await FlushPendingAsync();
+        state.State.Definition = null;
+        await state.ClearStateAsync();
+        return current;
+    }
+
+    /// <inheritdoc />
+    public async Task AttachAsync(DatasetDefinition definition)
+    {
+        if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
+        state.State.Definition = definition;
+        await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteAsync()
+    {
+        var current = RequireDefinition();
+        await FlushPendingAsync();
+        state.State.Definition = null;
+        await state.ClearStateAsync();
+        await Task.Run(() => store.DropTableAsync(current.TableName));
+        LogDeleted(current.Workspace, current.DatasetId);
+    }
+
+    /// <inheritdoc />
+    public Task<WriteResult> WriteAsync(RecordBatch batch)
+    {
+        var definition = RequireDefinition();
+        CheckColumns(definition, batch);
+        return Enqueue(definition, batch);
+    }
+
+    /// <inheritdoc />
+    public async Task<QueryResult> QueryAsync(KeySelector[] selectors, DataQuery query)
+    {
+        var definition = RequireDefinition();
+        var properties = definition.Schema.Properties;
+        if (query.Properties is { } names)
+        {
+            var projected = new PropertyDefinition[names.Length];
+            for (var i = 0; i < names.Length; i++)
+                projected[i] = definition.Schema.Find(names[i])
+                    ?? throw ApperateException.Invalid("filter", $"dataset '{definition.DatasetId}' has no property '{names[i]}'");
+            properties = projected;
+            query = query with { Properties = Array.ConvertAll(projected, p => p.Name) };
+        }
+        var groups = await Task.Run(async () =>
+        {
+            var result = new StoredRow[selectors.Length][];
+            for (var i = 0; i < selectors.Length; i++)
+                result[i] = await store.QueryAsync(definition.TableName, definition.Schema.Properties, selectors[i], query);
+            return result;
+        });
+        return new QueryResult(definition.DatasetId, properties, groups);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> DeleteRecordsAsync(KeySelector selector, long? from, long? to)
+    {
+        var definition = RequireDefinition();
+        // Pending writes first, so a delete never races ahead of records accepted before it.
+        await FlushPendingAsync();
+        return await Task.Run(() => store.DeleteAsync(definition.TableName, selector, from, to));
+    }
+
+    /// <inheritdoc />
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => handleFactory.Create<RecordBatch>().ResumeAsync(this);
+
+    /// <inheritdoc />
+    public async Task OnNextAsync(RecordBatch item, StreamSequenceToken? token = null)
+    {
+        Task<WriteResult> committed;
+        try
+        {
+            var definition = RequireDefinition();
+            CheckColumns(definition, item);
+            committed = Enqueue(definition, item);
+        }
+        catch (Exception ex)
+        {
+            LogStreamItemRejected(ex, this.GetPrimaryKeyString(), item.Rows.Length);
+            tracker.Completed();
+            return;
+        }
+
+        var completion = ObserveStreamCommitAsync(committed, item.Rows.Length);
+
+        // Back-pressure: while a large backlog waits for the store, hold the stream so its bounded queue fills and
+        // the gateway answers 429 instead of this grain buffering without limit.
+        if (_pendingRows > MaxBufferedRows) await completion;
+    }
+
+    private async Task ObserveStreamCommitAsync(Task<WriteResult> committed, int rows)
+    {
+        try
+        {
+            await committed;
+        }
+        catch (Exception ex)
+        {
+            LogStreamItemFailed(ex, this.GetPrimaryKeyString(), rows);
+        }
+        finally
+        {
+            tracker.Completed();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task OnErrorAsync(Exception ex)
+    {
+        LogStreamError(ex, this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await FlushPendingAsync();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    private DatasetDefinition RequireDefinition() =>
+        Definition ?? throw ApperateException.NotFound($"Dataset '{this.GetPrimaryKeyString()}' does not exist");
+
+    private static void CheckColumns(DatasetDefinition definition, RecordBatch batch)
+    {
+        // Writers validate against a cached schema; schema changes are additive, so every column they send must
+        // still exist. Anything else is a caller bug, refused before it reaches the store.
+        foreach (var column in batch.Columns)
+        {
+            if (definition.Schema.Find(column) is null)
+                throw ApperateException.Invalid(column, $"dataset '{definition.DatasetId}' has no property '{column}'");
+        }
+        foreach (var row in batch.Rows)
+        {
+            if (row.Values.Length != batch.Columns.Length)
+                throw ApperateException.Invalid("values", $"a row has {row.Values.Length} values for {batch.Columns.Length} columns");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dataset {Workspace}/{Dataset} created (table {Table})")]
+    private partial void LogCreated(string workspace, string dataset, string table);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dataset {Workspace}/{Dataset} deleted")]
+    private partial void LogDeleted(string workspace, string dataset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream item for {Dataset} with {Rows} records refused")]
+    private partial void LogStreamItemRejected(Exception ex, string dataset, int rows);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream item for {Dataset} with {Rows} records failed to commit")]
+    private partial void LogStreamItemFailed(Exception ex, string dataset, int rows);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Record stream error on {Dataset}")]
+    private partial void LogStreamError(Exception ex, string dataset);
+}

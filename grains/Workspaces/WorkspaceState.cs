@@ -1,0 +1,24 @@
+using Apperate.Actors.Workspaces;
+
+namespace Apperate.Actors.Workspaces;
+
+/// <summary>The persisted registry of a workspace.</summary>
+[GenerateSerializer, Alias("apperate.WorkspaceState")]
+public sealed class WorkspaceState
+{
+    /// <summary>The name as created; null while the workspace does not exist.</summary>
+    [Id(0)] public string? Name { get; set; }
+
+    /// <summary>Upper-case dataset id to the id as created.</summary>
+    [Id(1)] public Dictionary<string, string> Datasets { get; set; } = [];
+
+    /// <summary>Token id to token (hash only, never the text).</summary>
+    [Id(2)] public Dictionary<string, TokenInfo> Tokens { get; set; } = [];
+}
+
+/// <summary>The persisted state of a token grain.</summary>
+[GenerateSerializer, Alias("apperate.TokenState")]
+public sealed class TokenState
+{
+    [Id(0)] public TokenInfo? Info { get; set; }
+}
