@@ -36,9 +36,8 @@ public static class DatasetEndpoints
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.RequireSecret(token, workspace);
-        var (body, _) = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
-        using var owned = body;
-        var dataset = Unwrap(body.RootElement);
+        using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
+        var dataset = Unwrap(body.Root);
 
         var errors = new List<FieldError>();
         var datasetId = OptionalString(dataset, "datasetId", errors);
@@ -84,9 +83,8 @@ public static class DatasetEndpoints
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.RequireSecret(token, workspace);
-        var (body, _) = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
-        using var owned = body;
-        var dataset = Unwrap(body.RootElement);
+        using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
+        var dataset = Unwrap(body.Root);
         var grain = grains.GetGrain<IDatasetGrain>(Names.DatasetKey(workspace, datasetId));
         var current = await grain.GetDefinitionAsync() ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
 

@@ -34,9 +34,8 @@ public static class RecordEndpoints
             QueryOptions.Duplicates(request),
             QueryOptions.Bool(request, "createDatasetOnDemand", true),
             QueryOptions.Bool(request, "persist", true));
-        var (body, length) = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, context.RequestAborted);
-        using var owned = body;
-        var written = await writer.WriteAsync(token.Workspace, datasetId, body.RootElement, length, options);
+        using var body = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, context.RequestAborted);
+        var written = await writer.WriteAsync(token.Workspace, datasetId, body.Root, body.Length, options);
         await Json.SuccessAsync(context.Response, 200, $"wrote {written} messages");
     }
 }

@@ -25,9 +25,8 @@ public static class TokenEndpoints
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.RequireSecret(token, workspace);
-        var (body, _) = await RequestBody.ReadJsonAsync(context.Request, 64 * 1024, context.RequestAborted);
-        using var owned = body;
-        var root = body.RootElement;
+        using var body = await RequestBody.ReadJsonAsync(context.Request, 64 * 1024, context.RequestAborted);
+        var root = body.Root;
         if (root.ValueKind != JsonValueKind.Object) throw ProblemException.BadRequest("body", "must be a JSON object");
 
         var errors = new List<FieldError>();

@@ -6,11 +6,27 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Apperate.Actors.Gateway.Http;
 
+/// <summary>A parsed JSON body. The document reads the pooled buffer it was parsed from, so both go together.</summary>
+public sealed class JsonBody(JsonDocument document, byte[] buffer, int length) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public JsonDocument Document { get; } = document;
+    public JsonElement Root => Document.RootElement;
+    public int Length { get; } = length;
+
+    public void Dispose()
+    {
+        Document.Dispose();
+        if (Interlocked.Exchange(ref _buffer, null) is { } b) ArrayPool<byte>.Shared.Return(b);
+    }
+}
+
 /// <summary>Reads JSON request bodies with a size cap and a content-type check.</summary>
 public static class RequestBody
 {
     /// <summary>Parses the body as JSON; 413 past <paramref name="maxBytes"/>, 415 for a non-JSON content type, 400 when empty or malformed.</summary>
-    public static async Task<(JsonDocument Document, int Length)> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<JsonBody> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         RequireJsonContentType(request);
         if (request.ContentLength > maxBytes)
@@ -18,7 +34,7 @@ public static class RequestBody
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = maxBytes + 1;
 
-        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and var n ? (int)n : 16 * 1024);
+        byte[]? buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and var n ? (int)n : 16 * 1024);
         var length = 0;
         try
         {
@@ -48,11 +64,15 @@ public static class RequestBody
             if (length > maxBytes)
                 throw new ProblemException(413, $"The body is larger than the limit of {maxBytes} bytes.", [new FieldError(null, "body", $"larger than {maxBytes} bytes")]);
             if (length == 0) throw ProblemException.BadRequest("body", "the request body is empty");
-            return (JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 64 }), length);
+            // JsonDocument keeps reading the buffer, so it is returned to the pool only when the body is disposed.
+            var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 64 });
+            var body = new JsonBody(document, buffer, length);
+            buffer = null;
+            return body;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
