@@ -1,0 +1,72 @@
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Storage;
+using Apperate.Actors.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Apperate.Actors.Tests.Storage;
+
+/// <summary>The record-store contract against SQLite, one database file per test.</summary>
+public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "apperate-sqlite-" + Guid.NewGuid().ToString("N"));
+    private readonly List<SqliteRecordStore> stores = [];
+
+    private string DatabasePath => Path.Combine(directory, "nested", "records.db");
+
+    protected override IRecordStore CreateStore()
+    {
+        var store = new SqliteRecordStore(DatabasePath);
+        stores.Add(store);
+        return store;
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in stores) store.Dispose();
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_file_is_created_in_wal_mode_with_the_documented_layout()
+    {
+        await Store.EnsureTableAsync(Table, [new("p", PropertyType.Integer)]);
+        Assert.True(File.Exists(DatabasePath));
+
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", command.ExecuteScalar());
+
+        command.CommandText = $"SELECT name, type, \"notnull\", pk FROM pragma_table_info('{Table}') ORDER BY cid";
+        var columns = new List<string>();
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) columns.Add($"{reader.GetString(0)} {reader.GetString(1)} {reader.GetInt64(2)} {reader.GetInt64(3)}");
+        Assert.Equal(
+        [
+            "_system_id INTEGER 0 1",
+            "_system_key TEXT 1 0",
+            "_system_subkey TEXT 1 0",
+            "_system_date INTEGER 1 0",
+            "_system_updated INTEGER 1 0",
+            "_system_extra TEXT 0 0",
+            "p INTEGER 0 0",
+        ], columns);
+
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_index_list('{Table}') WHERE \"unique\" = 1";
+        Assert.Equal(1L, command.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task Rows_survive_reopening_the_file()
+    {
+        await Store.EnsureTableAsync(Table, [new("v", PropertyType.String)]);
+        await Store.WriteAsync(Table, [new RecordBatch(["v"], [new RecordRow("A", "", 1, ["kept"], null)], DuplicateKeyHandling.Ignore)], 1);
+        foreach (var s in stores) s.Dispose();
+        stores.Clear();
+
+        using var reopened = new SqliteRecordStore(DatabasePath);
+        var row = Assert.Single(await reopened.QueryAsync(Table, [new("v", PropertyType.String)], KeySelector.All, DataQuery.Latest));
+        Assert.Equal("kept", row.Values[0]);
+    }
+}
