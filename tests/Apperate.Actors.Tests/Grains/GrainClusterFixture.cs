@@ -1,0 +1,215 @@
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Storage;
+using Apperate.Actors.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using Orleans.Streams;
+using Orleans.TestingHost;
+
+namespace Apperate.Actors.Tests.Grains;
+
+/// <summary>Every grain test shares one in-process cluster; the tests of the collection run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixture>
+{
+    public const string Name = "grain-cluster";
+}
+
+/// <summary>
+/// One silo configured like the real one (grain storage "apperate", memory streams "records" with implicit-only
+/// pub/sub, the record store, the write tracker and an event sink), on a real SQLite file in a temporary directory.
+/// Grain state lives in memory storage. The client publishes to the same stream provider, as the gateway does.
+/// </summary>
+public sealed class GrainClusterFixture : IAsyncLifetime
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "apperate-grains-" + Guid.NewGuid().ToString("N"));
+    private SqliteRecordStore? sqlite;
+    private InProcessTestCluster? cluster;
+
+    /// <summary>The record store the silo uses: the SQLite store wrapped to count its write calls.</summary>
+    public CountingRecordStore Store { get; private set; } = null!;
+
+    /// <summary>Every batch the dataset grains reported as committed or published.</summary>
+    public RecordingEventSink Events { get; } = new();
+
+    /// <summary>The silo's write tracker (the same instance the dataset grains use).</summary>
+    public WriteTracker Tracker { get; } = new();
+
+    /// <summary>The SQLite file of the record store.</summary>
+    public string DatabasePath => Path.Combine(directory, "records.db");
+
+    /// <summary>True when the record store's file has a table named <paramref name="table"/>.</summary>
+    public bool TableExists(string table)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @t";
+        command.Parameters.AddWithValue("@t", table);
+        return (long)command.ExecuteScalar()! == 1;
+    }
+
+    public InProcessTestCluster Cluster => cluster ?? throw new InvalidOperationException("The cluster is not deployed.");
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        sqlite = new SqliteRecordStore(DatabasePath);
+        Store = new CountingRecordStore(sqlite);
+
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.GrainState);
+            silo.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+            silo.Services.AddSingleton<IRecordStore>(Store);
+            silo.Services.AddSingleton<IRecordEventSink>(Events);
+            silo.Services.AddSingleton(Tracker);
+        });
+        builder.ConfigureClient(client =>
+            client.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
+        cluster = builder.Build();
+        await cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (cluster is not null) await cluster.DisposeAsync();
+        sqlite?.Dispose();
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>Reads a private field of a live grain activation (for diagnosing a stuck grain), or null when it is not active.</summary>
+    public object? GrainField(IAddressable grain, string field) =>
+        Cluster.TryGetGrainContext(grain.GetGrainId(), out var context) && context.GrainInstance is { } instance
+            ? FieldOf(instance, field).GetValue(instance)
+            : null;
+
+    /// <summary>Overwrites a private field of a live grain activation (to repair one a test left stuck).</summary>
+    public void SetGrainField(IAddressable grain, string field, object? value)
+    {
+        if (Cluster.TryGetGrainContext(grain.GetGrainId(), out var context) && context.GrainInstance is { } instance)
+            FieldOf(instance, field).SetValue(instance, value);
+    }
+
+    private static System.Reflection.FieldInfo FieldOf(object instance, string field) =>
+        instance.GetType().GetField(field, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+        ?? throw new MissingFieldException(instance.GetType().Name, field);
+
+    /// <summary>The record stream of a dataset, from the client's stream provider.</summary>
+    public IAsyncStream<RecordBatch> RecordStream(string workspace, string datasetId) =>
+        Client.GetStreamProvider(RecordStreams.Provider)
+            .GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, Names.DatasetKey(workspace, datasetId)));
+}
+
+/// <summary>One call of the event sink.</summary>
+public sealed record RecordedEvent(DatasetDefinition Dataset, RecordBatch Batch, WriteResult Result);
+
+/// <summary>An event sink that remembers every call.</summary>
+public sealed class RecordingEventSink : IRecordEventSink
+{
+    private readonly Lock gate = new();
+    private readonly List<RecordedEvent> events = [];
+
+    public ValueTask OnRecordsAsync(DatasetDefinition dataset, RecordBatch batch, WriteResult result)
+    {
+        lock (gate) events.Add(new RecordedEvent(dataset, batch, result));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The calls for one dataset table, in call order.</summary>
+    public RecordedEvent[] For(string table)
+    {
+        lock (gate) return events.Where(e => e.Dataset.TableName == table).ToArray();
+    }
+}
+
+/// <summary>
+/// An observing decorator: every call goes to the real store; <see cref="IRecordStore.WriteAsync"/> calls are counted
+/// per table with the number of batches each carried, and a test may hold the next write of a table at the door
+/// (to line up concurrent writers behind a commit in progress) before it reaches the real store.
+/// </summary>
+public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, List<int>> writes = [];
+    private readonly Dictionary<string, WriteHold> holds = [];
+    private readonly Dictionary<string, TaskCompletionSource> watchers = [];
+
+    /// <summary>The batch count of every write call to <paramref name="table"/>, in call order.</summary>
+    public int[] WriteCalls(string table)
+    {
+        lock (gate) return writes.TryGetValue(table, out var calls) ? calls.ToArray() : [];
+    }
+
+    /// <summary>Makes the next write call to <paramref name="table"/> wait until the hold is released.</summary>
+    public WriteHold HoldNextWrite(string table)
+    {
+        var hold = new WriteHold();
+        lock (gate) holds[table] = hold;
+        return hold;
+    }
+
+    /// <summary>Completes once the next write call to <paramref name="table"/> has returned from the real store.</summary>
+    public Task NextWriteReturned(string table)
+    {
+        var watcher = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (gate) watchers[table] = watcher;
+        return watcher.Task;
+    }
+
+    public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, CancellationToken cancellationToken = default)
+    {
+        WriteHold? hold;
+        TaskCompletionSource? watcher;
+        lock (gate)
+        {
+            if (!writes.TryGetValue(table, out var calls)) writes[table] = calls = [];
+            calls.Add(batches.Count);
+            if (holds.Remove(table, out hold)) hold.Enter();
+            watchers.Remove(table, out watcher);
+        }
+        try
+        {
+            if (hold is not null) await hold.Released;
+            return await inner.WriteAsync(table, batches, updated, cancellationToken);
+        }
+        finally
+        {
+            watcher?.TrySetResult();
+        }
+    }
+
+    public Task EnsureTableAsync(string table, IReadOnlyList<PropertyDefinition> properties, CancellationToken cancellationToken = default) =>
+        inner.EnsureTableAsync(table, properties, cancellationToken);
+
+    public Task DropTableAsync(string table, CancellationToken cancellationToken = default) => inner.DropTableAsync(table, cancellationToken);
+
+    public Task<long> CountAsync(string table, CancellationToken cancellationToken = default) => inner.CountAsync(table, cancellationToken);
+
+    public Task<StoredRow[]> QueryAsync(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default) =>
+        inner.QueryAsync(table, properties, selector, query, cancellationToken);
+
+    public Task<long> DeleteAsync(string table, KeySelector selector, long? from, long? to, CancellationToken cancellationToken = default) =>
+        inner.DeleteAsync(table, selector, from, to, cancellationToken);
+
+    public Task<bool> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
+}
+
+/// <summary>A write held before the real store: <see cref="Entered"/> completes when it arrives; it goes on after <see cref="Release"/>.</summary>
+public sealed class WriteHold
+{
+    private readonly TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Entered => entered.Task;
+
+    internal Task Released => released.Task;
+
+    internal void Enter() => entered.TrySetResult();
+
+    public void Release() => released.TrySetResult();
+}
