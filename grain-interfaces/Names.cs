@@ -14,10 +14,10 @@ public static partial class Names
     /// <summary>The reserved prefix for system names, matched case-insensitively.</summary>
     public const string ReservedPrefix = "_system";
 
-    [GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9_]{1,64}\\z")]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}\\z")]
     private static partial Regex ConnectorNamePattern();
 
     /// <summary>Returns null when <paramref name="name"/> is a valid name, else the reason it is not.</summary>
