@@ -22,7 +22,13 @@ public sealed partial class DatasetGrain
         var pending = new PendingWrite(batch, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         _pending.Add(pending);
         _pendingRows += batch.Rows.Length;
-        _flushLoop ??= FlushLoopAsync(definition);
+        if (_flushLoop is null)
+        {
+            // A loop whose store call finished before it was awaited completes synchronously and has already
+            // cleared _flushLoop in its finally; only a loop still running may be remembered.
+            var loop = FlushLoopAsync(definition);
+            if (!loop.IsCompleted) _flushLoop = loop;
+        }
         return pending.Completion.Task;
     }
 
@@ -50,16 +56,36 @@ public sealed partial class DatasetGrain
                 {
                     results = await Task.Run(() => store.WriteAsync(table, batches, updated));
                 }
+                catch (Exception ex) when (group.Count > 1)
+                {
+                    // One batch must not fail the others it was grouped with: commit each on its own.
+                    LogCommitFailed(ex, table, batches.Length);
+                    results = new WriteResult[group.Count];
+                    for (var i = 0; i < group.Count; i++)
+                    {
+                        try
+                        {
+                            var single = batches[i];
+                            results[i] = (await Task.Run(() => store.WriteAsync(table, [single], updated)))[0];
+                        }
+                        catch (Exception one)
+                        {
+                            group[i].Completion.TrySetException(one);
+                            results[i] = WriteResult.Empty;
+                        }
+                    }
+                }
                 catch (Exception ex)
                 {
                     LogCommitFailed(ex, table, batches.Length);
-                    foreach (var p in group) p.Completion.TrySetException(ex);
+                    group[0].Completion.TrySetException(ex);
                     continue;
                 }
                 for (var i = 0; i < group.Count; i++) group[i].Completion.TrySetResult(results[i]);
                 var current = Definition ?? definition;
                 for (var i = 0; i < group.Count; i++)
                 {
+                    if (group[i].Completion.Task.IsFaulted) continue;
                     try { await events.OnRecordsAsync(current, batches[i], results[i]); }
                     catch (Exception ex) { LogEventSinkFailed(ex, current.DatasetId); }
                 }

@@ -199,18 +199,37 @@ public sealed partial class DatasetGrain(
     private static void CheckColumns(DatasetDefinition definition, RecordBatch batch)
     {
         // Writers validate against a cached schema; schema changes are additive, so every column they send must
-        // still exist. Anything else is a caller bug, refused before it reaches the store.
-        foreach (var column in batch.Columns)
+        // still exist and every value must have its column's representation. Anything else is a caller bug,
+        // refused here so it never reaches the store or the batches grouped with it.
+        var types = new PropertyType[batch.Columns.Length];
+        for (var c = 0; c < batch.Columns.Length; c++)
         {
-            if (definition.Schema.Find(column) is null)
-                throw ApperateException.Invalid(column, $"dataset '{definition.DatasetId}' has no property '{column}'");
+            types[c] = definition.Schema.Find(batch.Columns[c])?.Type
+                ?? throw ApperateException.Invalid(batch.Columns[c], $"dataset '{definition.DatasetId}' has no property '{batch.Columns[c]}'");
         }
-        foreach (var row in batch.Rows)
+        for (var r = 0; r < batch.Rows.Length; r++)
         {
-            if (row.Values.Length != batch.Columns.Length)
-                throw ApperateException.Invalid("values", $"a row has {row.Values.Length} values for {batch.Columns.Length} columns");
+            var values = batch.Rows[r].Values;
+            if (values.Length != types.Length)
+                throw new ApperateException(ErrorKind.Invalid, $"record {r} has {values.Length} values for {types.Length} columns", [new FieldError(r, null, "wrong number of values")]);
+            for (var c = 0; c < values.Length; c++)
+            {
+                if (!Fits(types[c], values[c]))
+                    throw new ApperateException(ErrorKind.Invalid, $"record {r}, {batch.Columns[c]}: a {values[c]!.GetType().Name} cannot be stored as {types[c]}",
+                        [new FieldError(r, batch.Columns[c], $"a {values[c]!.GetType().Name} cannot be stored as {types[c]}")]);
+            }
         }
     }
+
+    private static bool Fits(PropertyType type, object? value) => value switch
+    {
+        null => true,
+        string => type is not (PropertyType.Integer or PropertyType.Number or PropertyType.Boolean),
+        long => type is PropertyType.Integer or PropertyType.Number,
+        double => type is PropertyType.Number,
+        bool => type is PropertyType.Boolean,
+        _ => false,
+    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dataset {Workspace}/{Dataset} created (table {Table})")]
     private partial void LogCreated(string workspace, string dataset, string table);
