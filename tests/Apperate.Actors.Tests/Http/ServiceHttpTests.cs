@@ -1,0 +1,55 @@
+namespace Apperate.Actors.Tests.Http;
+
+/// <summary>Health, readiness, the OpenAPI document and unknown routes against the real process.</summary>
+[Collection(SiloCollection.Name)]
+public sealed class ServiceHttpTests(SiloFixture fixture)
+{
+    private readonly Api _anonymous = fixture.Api.As(null);
+
+    [Fact]
+    public async Task Healthz_is_200_without_a_token()
+    {
+        (await _anonymous.Get("/healthz")).ExpectJson(200, """{"status":"live"}""");
+    }
+
+    [Fact]
+    public async Task Readyz_is_200_without_a_token()
+    {
+        (await _anonymous.Get("/readyz")).ExpectJson(200, """{"status":"ready","problems":[]}""");
+    }
+
+    [Theory]
+    [InlineData("/openapi/v1.json")]
+    [InlineData("/v1/openapi-doc")]
+    public async Task The_OpenAPI_document_describes_the_endpoints(string path)
+    {
+        var reply = (await _anonymous.Get(path)).Expect(200);
+        Assert.Equal("application/json", reply.ContentType);
+        var paths = reply.Json["paths"] ?? throw reply.Fail("no paths in the OpenAPI document");
+        foreach (var expected in new[]
+                 {
+                     "/v1/record/{workspace}/{datasetId}",
+                     "/v1/datasets/{workspace}",
+                     "/v1/datasets/{workspace}/{datasetId}",
+                     "/v1/tokens/{workspace}",
+                 })
+        {
+            if (paths[expected] is null) throw reply.Fail($"the OpenAPI document has no path {expected}");
+        }
+    }
+
+    [Theory]
+    [InlineData("/nothing/here")]
+    [InlineData("/v1/nothing")]
+    [InlineData("/v1/datasets")]
+    public async Task An_unknown_route_is_a_404_problem(string path)
+    {
+        (await fixture.Api.Get(path)).ExpectProblem(404, path);
+    }
+
+    [Fact]
+    public async Task A_wrong_method_is_a_405_problem()
+    {
+        (await fixture.Api.Send(HttpMethod.Put, "/v1/record/DEMO/x")).ExpectProblem(405);
+    }
+}
