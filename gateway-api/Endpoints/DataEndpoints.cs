@@ -31,7 +31,7 @@ public static class DataEndpoints
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
-        var request = QueryParser.Parse(datasets, keys, subkeys, QueryOptions.All(context.Request), DateTimeOffset.UtcNow);
+        var request = QueryParser.Parse(datasets, PathSegment.Unescape(keys), PathSegment.Unescape(subkeys), QueryOptions.All(context.Request), DateTimeOffset.UtcNow);
         foreach (var id in request.Datasets) TokenAuthenticator.Authorize(token, workspace, id, TokenPermission.Read);
 
         // Each distinct dataset is asked once for all selectors; results come back in request order.
@@ -67,13 +67,17 @@ public static class DataEndpoints
         }
     }
 
-    private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, string key, string? subkey, string? date, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, string key, string? subkey, string? date,
+        TokenAuthenticator auth, IGrainFactory grains, WriteTracker tracker)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Delete);
-        var (from, to) = Window(context.Request, date);
-        var deleted = await grains.GetGrain<IDatasetGrain>(Names.DatasetKey(workspace, datasetId))
-            .DeleteRecordsAsync(new KeySelector(key, subkey), from, to);
+        var (from, to) = Window(context.Request, PathSegment.Unescape(date));
+        var datasetKey = Names.DatasetKey(workspace, datasetId);
+        // Async writes accepted before this delete are still on the stream: let them land first, so they are deleted too.
+        await tracker.WaitForDatasetAsync(datasetKey, PathSegment.WriteBarrierTimeout, context.RequestAborted);
+        var deleted = await grains.GetGrain<IDatasetGrain>(datasetKey)
+            .DeleteRecordsAsync(new KeySelector(PathSegment.Unescape(key)!, PathSegment.Unescape(subkey)), from, to);
         await Json.SuccessAsync(context.Response, 200, $"deleted {deleted} records", w => w.WriteNumber("deleted", deleted));
     }
 

@@ -60,19 +60,25 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
         }
 
         var stream = client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key));
-        tracker.Accepted();
+        tracker.Accepted(key);
+        if (tracker.IsDraining)
+        {
+            // Shutdown began after the check above: the drain may not count this item, so it is not sent.
+            tracker.AcceptFailed(key);
+            throw new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5));
+        }
         try
         {
             await stream.OnNextAsync(batch);
         }
         catch (Exception ex) when (IsQueueFull(ex))
         {
-            tracker.AcceptFailed();
+            tracker.AcceptFailed(key);
             throw new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
         }
         catch
         {
-            tracker.AcceptFailed();
+            tracker.AcceptFailed(key);
             throw;
         }
         return batch.Rows.Length;

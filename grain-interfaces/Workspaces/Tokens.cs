@@ -26,7 +26,7 @@ public enum TokenPermission
 /// <param name="Workspace">The only workspace it reaches.</param>
 /// <param name="Type">Secret or publishable.</param>
 /// <param name="Name">Optional name.</param>
-/// <param name="Permissions">Publishable tokens: upper-case dataset id (or <c>*</c> for every dataset) to permissions.</param>
+/// <param name="Permissions">Publishable tokens: dataset id as given (or <c>*</c> for every dataset) to permissions; matched ignoring case.</param>
 /// <param name="Created">Creation time, epoch ms.</param>
 /// <param name="Hash">SHA-256 of the token text, lower-case hex: the key of its <see cref="ITokenGrain"/>.</param>
 [GenerateSerializer, Alias("apperate.TokenInfo")]
@@ -44,8 +44,10 @@ public sealed record TokenInfo(
     {
         if (Type == TokenType.Secret) return TokenPermission.Read | TokenPermission.Write | TokenPermission.Delete;
         var granted = TokenPermission.None;
-        if (Permissions.TryGetValue(Names.Normalize(datasetId), out var p)) granted |= p;
-        if (Permissions.TryGetValue("*", out var all)) granted |= all;
+        foreach (var (dataset, permission) in Permissions)
+        {
+            if (dataset == "*" || string.Equals(dataset, datasetId, StringComparison.OrdinalIgnoreCase)) granted |= permission;
+        }
         return granted;
     }
 }

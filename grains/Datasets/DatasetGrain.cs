@@ -149,7 +149,7 @@ public sealed partial class DatasetGrain(
         catch (Exception ex)
         {
             LogStreamItemRejected(ex, this.GetPrimaryKeyString(), item.Rows.Length);
-            tracker.Completed();
+            tracker.Completed(this.GetPrimaryKeyString());
             return;
         }
 
@@ -172,7 +172,7 @@ public sealed partial class DatasetGrain(
         }
         finally
         {
-            tracker.Completed();
+            tracker.Completed(this.GetPrimaryKeyString());
         }
     }
 

@@ -150,7 +150,7 @@ public sealed partial class WorkspaceGrain(
     {
         var normalized = type == TokenType.Secret
             ? new Dictionary<string, TokenPermission>()
-            : permissions.ToDictionary(p => p.Key == "*" ? "*" : Names.Normalize(p.Key), p => p.Value);
+            : new Dictionary<string, TokenPermission>(permissions);
         var info = new TokenInfo(TokenText.NewId(), State.Name!, type, name, normalized,
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), TokenText.Hash(text));
         // Lookup entry first: a token listed in the registry always works.

@@ -22,7 +22,7 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
         ];
         foreach (var item in items)
         {
-            Fixture.Tracker.Accepted();
+            Fixture.Tracker.Accepted(Names.DatasetKey(ws, "Quotes"));
             await stream.OnNextAsync(item);
         }
 

@@ -82,7 +82,7 @@ public sealed class TokenTests(GrainClusterFixture fixture) : GrainTestKit(fixtu
         Assert.NotNull(resolved);
         Assert.Equal(token.Info.TokenId, resolved.TokenId);
         Assert.Equal(TokenType.Publishable, resolved.Type);
-        Assert.Equal(new Dictionary<string, TokenPermission> { ["QUOTES"] = TokenPermission.Read | TokenPermission.Write, ["*"] = TokenPermission.Read }, resolved.Permissions);
+        Assert.Equal(new Dictionary<string, TokenPermission> { ["quotes"] = TokenPermission.Read | TokenPermission.Write, ["*"] = TokenPermission.Read }, resolved.Permissions);
         Assert.Equal(TokenPermission.Read | TokenPermission.Write, resolved.PermissionsFor("Quotes"));
         Assert.Equal(TokenPermission.Read, resolved.PermissionsFor("Other"));
 
