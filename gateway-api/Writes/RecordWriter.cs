@@ -100,7 +100,8 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
             ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
     }
 
-    private static bool IsQueueFull(Exception ex)
+    /// <summary>True when a publish failed because the bounded stream queue is full (Orleans raises a plain exception for it).</summary>
+    internal static bool IsQueueFull(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
             if (e.Message.Contains("reached its maximum", StringComparison.OrdinalIgnoreCase)) return true;
