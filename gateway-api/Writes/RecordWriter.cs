@@ -20,6 +20,18 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
     /// <summary>Async requests whose body is larger than this go to the grain directly, keeping stream items small.</summary>
     public const int MaxStreamItemBodyBytes = 256 * 1024;
 
+    /// <summary>
+    /// Async requests with more records than this go to the grain directly: the memory stream's cache silently
+    /// drops an item that serializes to more than its 1 MB block, so items stay far below that.
+    /// </summary>
+    public const int MaxStreamItemRows = 2_000;
+
+    /// <summary>
+    /// Accepted async items not yet committed, beyond which new async writes get 429. Orleans' memory stream moves
+    /// items from its bounded queue into an unbounded cache, so the bound that keeps memory flat is kept here.
+    /// </summary>
+    public const int MaxOutstandingItems = 16_384;
+
     public static readonly RecordLimits Limits = RecordLimits.Default;
 
     /// <summary>Validates and writes; returns the number of records accepted.</summary>
@@ -53,11 +65,15 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
 
         var batch = outcome.Batch! with { Duplicates = options.Duplicates, Persist = options.Persist };
         var key = Names.DatasetKey(workspace, datasetId);
-        if (options.Wait || bodyBytes > MaxStreamItemBodyBytes)
+        if (options.Wait || bodyBytes > MaxStreamItemBodyBytes || batch.Rows.Length > MaxStreamItemRows)
         {
             await client.GetGrain<IDatasetGrain>(key).WriteAsync(batch);
             return batch.Rows.Length;
         }
+
+        if (tracker.Outstanding >= MaxOutstandingItems)
+            throw new ProblemException(429, $"{tracker.Outstanding} async writes are waiting to be stored; nothing was written. Retry after a moment, or use wait=true.",
+                retryAfter: TimeSpan.FromSeconds(1));
 
         var stream = client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key));
         tracker.Accepted(key);

@@ -54,8 +54,15 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Ticks"));
         var grain = Dataset(ws, "Ticks");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, writes)
-            .Select(i => grain.WriteAsync(Quotes(Quote($"S{i:000}", "2024-02-01", i + 0.5)))));
+        // The first commit is held at the store, so the other writes deterministically queue up behind it.
+        var hold = Fixture.Store.HoldNextWrite(definition.TableName);
+        var pending = Enumerable.Range(0, writes)
+            .Select(i => grain.WriteAsync(Quotes(Quote($"S{i:000}", "2024-02-01", i + 0.5)))).ToArray();
+        await Eventually("the first commit to reach the held store write", () => hold.Entered.IsCompleted, entered => entered);
+        await Eventually($"the other {writes - 1} writes to queue behind it",
+            () => Fixture.GrainField(grain, "_pendingRows") as int? ?? 0, n => n == writes - 1);
+        hold.Release();
+        var results = await Task.WhenAll(pending);
 
         Assert.All(results, r => Assert.Equal(new WriteResult(1, 1, 0), r));
         var rows = await ReadAllAsync(ws, "Ticks");
