@@ -10,7 +10,7 @@ namespace Apperate.Actors.Tests.Grains;
 /// it, and a batch the store refuses while sharing a transaction with others.
 /// </summary>
 [Collection(GrainClusterCollection.Name)]
-public sealed class GroupCommitDefectTests(GrainClusterFixture fixture) : GrainTestKit(fixture)
+public sealed class GroupCommitRegressionTests(GrainClusterFixture fixture) : GrainTestKit(fixture)
 {
     /// <summary>
     /// DatasetGrain.Writes.cs, <c>_flushLoop ??= FlushLoopAsync(definition)</c>: when the store call finishes before
@@ -136,10 +136,9 @@ public sealed class GroupCommitDefectTests(GrainClusterFixture fixture) : GrainT
             if (TaskScheduler.Current == TaskScheduler.Default) return;
             if (RequestContext.Get(ContextKey) as string != Token) return;
             if (Interlocked.Exchange(ref fired, 1) == 1) return;
-            // Hold the grain thread until the queued store call has returned, plus a moment for Task.Run's own task to
-            // complete around it: what a preempted thread would find when it resumes.
+            // Hold the grain thread until the queued store call has returned (Task.Run completes its own task right
+            // after): what a preempted thread would find when it resumes.
             resumeWhen.Wait(TimeSpan.FromSeconds(10));
-            Thread.Sleep(100);
         }
     }
 }
