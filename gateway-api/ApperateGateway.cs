@@ -20,6 +20,7 @@ public static class ApperateGateway
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<DatasetCache>();
         services.AddSingleton<RecordWriter>();
+        services.AddSingleton<Ingest.IngestRunner>();
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Apperate.Actors API";
@@ -53,6 +54,7 @@ public static class ApperateGateway
         app.MapRecordEndpoints();
         app.MapDataEndpoints();
         app.MapTokenEndpoints();
+        app.MapJobEndpoints();
         return app;
     }
 }

@@ -40,4 +40,10 @@ public interface IWorkspaceGrain : IGrainWithStringKey
 
     /// <summary>Revokes a token at once. Raises not-found for an unknown id.</summary>
     Task RevokeTokenAsync(string tokenId);
+
+    /// <summary>Remembers a batch-load job (the newest 1,000 are kept).</summary>
+    Task RegisterJobAsync(string jobId);
+
+    /// <summary>The remembered batch-load job ids, oldest first.</summary>
+    Task<string[]> ListJobsAsync();
 }

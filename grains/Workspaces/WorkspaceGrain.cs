@@ -146,6 +146,24 @@ public sealed partial class WorkspaceGrain(
         await state.WriteStateAsync();
     }
 
+    /// <inheritdoc />
+    public async Task RegisterJobAsync(string jobId)
+    {
+        RequireExists();
+        State.Jobs.Add(jobId);
+        if (State.Jobs.Count > MaxJobs) State.Jobs.RemoveRange(0, State.Jobs.Count - MaxJobs);
+        await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<string[]> ListJobsAsync()
+    {
+        RequireExists();
+        return Task.FromResult(State.Jobs.ToArray());
+    }
+
+    private const int MaxJobs = 1_000;
+
     private async Task<CreatedToken> AddTokenAsync(TokenType type, string? name, Dictionary<string, TokenPermission> permissions, string text)
     {
         var normalized = type == TokenType.Secret

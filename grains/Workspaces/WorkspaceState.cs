@@ -14,6 +14,9 @@ public sealed class WorkspaceState
 
     /// <summary>Token id to token (hash only, never the text).</summary>
     [Id(2)] public Dictionary<string, TokenInfo> Tokens { get; set; } = [];
+
+    /// <summary>Batch-load job ids, oldest first (the newest 1,000).</summary>
+    [Id(3)] public List<string> Jobs { get; set; } = [];
 }
 
 /// <summary>The persisted state of a token grain.</summary>

@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.Json;
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Ingest;
+using Apperate.Actors.Schema;
+
+namespace Apperate.Actors.Gateway.Ingest;
+
+/// <summary>
+/// Infers a dataset schema for <c>createDatasetOnDemand</c> from the first rows of a batch load (at most the first
+/// 1 MB or 1,000 records), with the same rules as <c>POST /record</c>: CSV fields that are valid JSON numbers,
+/// booleans, objects or arrays count as those; everything else is text.
+/// </summary>
+public static class OnDemandSchema
+{
+    public const int HeadBytes = 1 << 20;
+    private const int SampleRecords = 1_000;
+
+    /// <summary>Reads the head of <paramref name="body"/>; returns it and a stream that replays it before the rest.</summary>
+    public static async Task<(byte[] Head, Stream Replay)> PeekAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var head = new byte[HeadBytes];
+        var length = 0;
+        while (length < head.Length)
+        {
+            var read = await body.ReadAsync(head.AsMemory(length), cancellationToken);
+            if (read == 0) break;
+            length += read;
+        }
+        Array.Resize(ref head, length);
+        return (head, new ReplayStream(head, body));
+    }
+
+    /// <summary>Infers the schema and mapping from the head of a body.</summary>
+    public static (DatasetSchema Schema, ColumnMapping Mapping) Infer(byte[] head, IngestFormat format)
+    {
+        using var sample = JsonDocument.Parse(SampleJson(head, format));
+        return SchemaInference.Infer(sample.RootElement);
+    }
+
+    private static byte[] SampleJson(byte[] head, IngestFormat format)
+    {
+        var output = new MemoryStream();
+        using var writer = new Utf8JsonWriter(output);
+        writer.WriteStartArray();
+        var text = Encoding.UTF8.GetString(head).TrimStart('\uFEFF');
+        var count = 0;
+        switch (format)
+        {
+            case IngestFormat.Json:
+                // Complete elements of the array only: the head may end inside one.
+                var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), isFinalBlock: false, default);
+                if (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    while (count < SampleRecords && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        if (!JsonDocument.TryParseValue(ref reader, out var element)) break;
+                        using (element) element.RootElement.WriteTo(writer);
+                        count++;
+                    }
+                }
+                break;
+            case IngestFormat.Ndjson:
+                foreach (var line in CompleteLines(text))
+                {
+                    if (count >= SampleRecords) break;
+                    if (line.Trim().Length == 0) continue;
+                    try
+                    {
+                        using var doc = JsonDocument.Parse(line);
+                        if (doc.RootElement.ValueKind != JsonValueKind.Object) continue;
+                        doc.RootElement.WriteTo(writer);
+                        count++;
+                    }
+                    catch (JsonException)
+                    {
+                        // A malformed sample line is rejected later with its line number; it does not shape the schema.
+                    }
+                }
+                break;
+            default:
+                var rows = CsvSample(text);
+                if (rows.Count > 0)
+                {
+                    var header = rows[0];
+                    foreach (var row in rows.Skip(1).Take(SampleRecords))
+                    {
+                        if (row.Count != header.Count) continue;
+                        writer.WriteStartObject();
+                        for (var i = 0; i < header.Count; i++)
+                        {
+                            writer.WritePropertyName(header[i]);
+                            WriteCsvValue(writer, row[i]);
+                        }
+                        writer.WriteEndObject();
+                    }
+                }
+                break;
+        }
+        writer.WriteEndArray();
+        writer.Flush();
+        return output.ToArray();
+    }
+
+    private static void WriteCsvValue(Utf8JsonWriter writer, string field)
+    {
+        var trimmed = field.Trim();
+        if (trimmed.Length > 0 && (char.IsDigit(trimmed[0]) || trimmed[0] is '-' or '{' or '[' || trimmed is "true" or "false"))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(trimmed);
+                doc.RootElement.WriteTo(writer);
+                return;
+            }
+            catch (JsonException)
+            {
+                // Not JSON (e.g. a date): text.
+            }
+        }
+        writer.WriteStringValue(field);
+    }
+
+    private static IEnumerable<string> CompleteLines(string text)
+    {
+        var end = text.LastIndexOf('\n');
+        if (end < 0) return text.Length > 0 ? [text] : [];
+        return text[..end].Split('\n');
+    }
+
+    /// <summary>RFC 4180 rows of the head (the last, possibly cut row dropped), delimiter from the header line.</summary>
+    private static List<List<string>> CsvSample(string text)
+    {
+        var firstLineEnd = text.IndexOf('\n');
+        var firstLine = firstLineEnd < 0 ? text : text[..firstLineEnd];
+        var delimiter = new[] { ',', '\t', '|' }.MaxBy(d => firstLine.Count(c => c == d));
+        var rows = new List<List<string>>();
+        var row = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == delimiter) { row.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n')
+            {
+                row.Add(field.ToString().TrimEnd('\r'));
+                field.Clear();
+                if (row.Count > 1 || row[0].Length > 0) rows.Add(row);
+                row = [];
+            }
+            else field.Append(c);
+        }
+        return rows;
+    }
+
+    /// <summary>Replays the peeked head, then reads the rest of the body.</summary>
+    private sealed class ReplayStream(byte[] head, Stream rest) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position < head.Length)
+            {
+                var n = Math.Min(buffer.Length, head.Length - _position);
+                head.AsMemory(_position, n).CopyTo(buffer);
+                _position += n;
+                return ValueTask.FromResult(n);
+            }
+            return rest.ReadAsync(buffer, cancellationToken);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
