@@ -318,24 +318,7 @@ public sealed class RecordValidator
                     continue;
                 }
                 values[idx] = converted;
-
-                if (idx == _key || idx == _subkey)
-                {
-                    var text = converted as string ?? number.ToString(CultureInfo.InvariantCulture);
-                    // Three bytes per char bounds UTF-8 length, so short values skip the exact count.
-                    if (text.Length * 3 > limits.MaxIndexBytes && Encoding.UTF8.GetByteCount(text) is var bytes && bytes > limits.MaxIndexBytes)
-                    {
-                        errors.Add(new FieldError(index, name.ToString(), $"the {(idx == _key ? "key" : "subkey")} is {bytes} bytes, over the limit of {limits.MaxIndexBytes} bytes"));
-                        problems |= Problems.Size;
-                        continue;
-                    }
-                    if (idx == _key) key = text;
-                    else subkey = text;
-                }
-                else if (idx == _date)
-                {
-                    date = number;
-                }
+                AcceptIndexValue(idx, converted, number, name, index, limits, errors, ref problems, ref key, ref subkey, ref date);
             }
 
             for (var i = 0; i < n; i++)
@@ -494,9 +477,346 @@ public sealed class RecordValidator
         _ => "nothing",
     };
 
+    /// <summary>
+    /// Records an index value (key, subkey or date) of a converted property; checks the size limit of keys and
+    /// subkeys. The one place index rules live, for JSON records and text fields alike.
+    /// </summary>
+    /// <returns>False when the value broke a rule (an error was added).</returns>
+    private bool AcceptIndexValue(int idx, object? converted, long number, ReadOnlySpan<char> name, int index, RecordLimits limits,
+        List<FieldError> errors, ref Problems problems, ref string? key, ref string? subkey, ref long date)
+    {
+        if (idx == _key || idx == _subkey)
+        {
+            var text = converted as string ?? number.ToString(CultureInfo.InvariantCulture);
+            // Three bytes per char bounds UTF-8 length, so short values skip the exact count.
+            if (text.Length * 3 > limits.MaxIndexBytes && Encoding.UTF8.GetByteCount(text) is var bytes && bytes > limits.MaxIndexBytes)
+            {
+                errors.Add(new FieldError(index, name.ToString(), $"the {(idx == _key ? "key" : "subkey")} is {bytes} bytes, over the limit of {limits.MaxIndexBytes} bytes"));
+                problems |= Problems.Size;
+                return false;
+            }
+            if (idx == _key) key = text;
+            else subkey = text;
+        }
+        else if (idx == _date)
+        {
+            date = number;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Binds the column names of a text header (a CSV header row) to this schema, for <see cref="ValidateFields"/>.
+    /// </summary>
+    /// <remarks>
+    /// Names are trimmed and matched ignoring case. A column naming an undeclared property is kept in
+    /// <see cref="RecordRow.Extra"/> (as a string) when the schema allows additional properties; otherwise the header
+    /// is rejected, as it is for an invalid or repeated name and for a missing required or index column: every
+    /// row would fail the same way, so the whole load fails before any row is read.
+    /// </remarks>
+    /// <exception cref="ApperateException"><see cref="ErrorKind.Invalid"/>, naming the field <c>header</c>, listing every problem.</exception>
+    public TextColumns BindColumns(IReadOnlyList<string> header)
+    {
+        var names = new string[header.Count];
+        var targets = new int[header.Count];
+        var bound = new bool[_properties.Length];
+        HashSet<string>? extras = null;
+        List<FieldError>? problems = null;
+
+        void Problem(string reason) => (problems ??= []).Add(new FieldError(null, "header", reason));
+
+        for (var c = 0; c < header.Count; c++)
+        {
+            var name = names[c] = header[c].Trim();
+            targets[c] = -1;
+            if (Names.Check(name) is { } invalid)
+            {
+                Problem($"column {c + 1} '{Shorten(name)}' is not a valid property name: {invalid}");
+                continue;
+            }
+            if (_byName.TryGetValue(name, out var idx))
+            {
+                if (bound[idx]) Problem($"the column '{name}' appears more than once (column names are case-insensitive)");
+                bound[idx] = true;
+                targets[c] = idx;
+            }
+            else if (!Schema.AdditionalProperties)
+            {
+                Problem($"unknown column '{name}' (the dataset does not allow additional properties)");
+            }
+            else if (!(extras ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(name))
+            {
+                Problem($"the column '{name}' appears more than once (column names are case-insensitive)");
+            }
+        }
+        for (var i = 0; i < _properties.Length; i++)
+            if (_mustBePresent[i] && !bound[i])
+                Problem($"the required column '{_properties[i].Name}' is missing");
+
+        if (problems is not null)
+            throw new ApperateException(ErrorKind.Invalid, "header: " + string.Join("; ", problems.Select(p => p.Reason)), problems);
+        return new TextColumns(names, targets);
+    }
+
+    /// <summary>
+    /// Validates one record given as text fields (a CSV row) and turns it into a row aligned with the schema's
+    /// properties, with the same rules as JSON records: types, required and index properties, index sizes.
+    /// </summary>
+    /// <remarks>
+    /// Conversion by property type: a string is the text as is (an empty field is <c>""</c>); an integer is a
+    /// whole number in the 64-bit range (invariant, no thousands separators; <c>5.0</c> and <c>1e3</c> allowed as
+    /// in JSON); a number is a finite double (invariant); a boolean is <c>true</c>/<c>false</c> (any case) or
+    /// <c>1</c>/<c>0</c>; a date or date-time is checked as in JSON; an object or array field must be JSON text of
+    /// that kind; an any field is kept as JSON text when it parses as JSON, else as a JSON string. Surrounding
+    /// whitespace is ignored for all but strings. An empty field in a non-string column is null (an error for a
+    /// required or index column). The caller checks the record size.
+    /// </remarks>
+    /// <param name="columns">The header binding from <see cref="BindColumns"/>.</param>
+    /// <param name="text">The decoded field text.</param>
+    /// <param name="fields">Where each field lies in <paramref name="text"/>, in header order.</param>
+    /// <param name="index">The record index reported in errors.</param>
+    /// <param name="nowMs">The date used when the dataset has no date property.</param>
+    /// <param name="limits">Size limits (index sizes).</param>
+    /// <param name="errors">Problems are appended here.</param>
+    /// <param name="sizeError">True when a size limit was hit.</param>
+    /// <returns>The row, or null when the record is invalid (then errors were added).</returns>
+    public RecordRow? ValidateFields(TextColumns columns, ReadOnlySpan<char> text, ReadOnlySpan<Range> fields, int index, long nowMs,
+        RecordLimits limits, List<FieldError> errors, out bool sizeError)
+    {
+        sizeError = false;
+        if (fields.Length != columns.Count)
+        {
+            errors.Add(new FieldError(index, null, $"expected {columns.Count} fields, found {fields.Length}"));
+            return null;
+        }
+
+        var problems = Problems.None;
+        var errorsBefore = errors.Count;
+        var values = new object?[_properties.Length];
+        string? key = null, subkey = null;
+        var date = nowMs;
+        var targets = columns.Targets;
+        ArrayBufferWriter<byte>? extraBuffer = null;
+        Utf8JsonWriter? extraWriter = null;
+        try
+        {
+            for (var c = 0; c < fields.Length; c++)
+            {
+                var field = text[fields[c]];
+                var idx = targets[c];
+                if (idx < 0)
+                {
+                    if (extraWriter is null)
+                    {
+                        extraBuffer = new ArrayBufferWriter<byte>(256);
+                        extraWriter = new Utf8JsonWriter(extraBuffer);
+                        extraWriter.WriteStartObject();
+                    }
+                    extraWriter.WriteString(columns.NameArray[c], field);
+                    continue;
+                }
+
+                var type = _properties[idx].Type;
+                if (type != PropertyType.String)
+                {
+                    field = field.Trim();
+                    if (field.IsEmpty)
+                    {
+                        if (_mustBePresent[idx]) errors.Add(new FieldError(index, columns.NameArray[c], "must not be empty"));
+                        continue;
+                    }
+                }
+
+                if (!TryConvertText(field, type, out var converted, out var number))
+                {
+                    errors.Add(new FieldError(index, columns.NameArray[c], TextTypeError(field, type)));
+                    continue;
+                }
+                if (converted is null)
+                {
+                    // JSON null in an any column: absent, as in a JSON record.
+                    if (_mustBePresent[idx]) errors.Add(new FieldError(index, columns.NameArray[c], "must not be null"));
+                    continue;
+                }
+                values[idx] = converted;
+                AcceptIndexValue(idx, converted, number, columns.NameArray[c], index, limits, errors, ref problems, ref key, ref subkey, ref date);
+            }
+
+            sizeError = (problems & Problems.Size) != 0;
+            if (errors.Count > errorsBefore) return null;
+
+            string? extra = null;
+            if (extraWriter is not null)
+            {
+                extraWriter.WriteEndObject();
+                extraWriter.Flush();
+                extra = Encoding.UTF8.GetString(extraBuffer!.WrittenSpan);
+            }
+            return new RecordRow(key!, subkey ?? "", date, values, extra);
+        }
+        finally
+        {
+            extraWriter?.Dispose();
+        }
+    }
+
+    private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign;
+    private const NumberStyles FloatStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
+
+    /// <summary>Converts trimmed, non-empty field text (any text for strings) to its store form; see <see cref="ValidateFields"/>.</summary>
+    private static bool TryConvertText(ReadOnlySpan<char> s, PropertyType type, out object? result, out long number)
+    {
+        number = 0;
+        result = null;
+        switch (type)
+        {
+            case PropertyType.String:
+                result = s.IsEmpty ? "" : s.ToString();
+                return true;
+            case PropertyType.Integer:
+                if (!long.TryParse(s, IntegerStyle, CultureInfo.InvariantCulture, out number))
+                {
+                    // As in JSON: 5.0 and 1e3 are integers, 5.5 and 1e30 are not.
+                    if (!decimal.TryParse(s, FloatStyle, CultureInfo.InvariantCulture, out var m) || m != decimal.Truncate(m)
+                        || m < long.MinValue || m > long.MaxValue || HasNonZeroPlainFraction(s))
+                        return false;
+                    number = (long)m;
+                }
+                result = number;
+                return true;
+            case PropertyType.Number:
+                // double.TryParse reads NaN, Infinity and 1e400 (as infinity); none can be stored.
+                if (!double.TryParse(s, FloatStyle, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d)) return false;
+                result = d;
+                return true;
+            case PropertyType.Boolean:
+                if (s.Equals("true", StringComparison.OrdinalIgnoreCase) || s is "1") result = BoxedTrue;
+                else if (s.Equals("false", StringComparison.OrdinalIgnoreCase) || s is "0") result = BoxedFalse;
+                else return false;
+                return true;
+            case PropertyType.Date:
+                if (!DateValues.TryParseDate(s, out number)) return false;
+                result = s.ToString();
+                return true;
+            case PropertyType.DateTime:
+                if (!DateValues.TryParseDateTime(s, out number)) return false;
+                result = s.ToString();
+                return true;
+            case PropertyType.Object:
+                if (s[0] != '{' || JsonTextKind(s) != JsonValueKind.Object) return false;
+                result = s.ToString();
+                return true;
+            case PropertyType.Array:
+                if (s[0] != '[' || JsonTextKind(s) != JsonValueKind.Array) return false;
+                result = s.ToString();
+                return true;
+            default:
+                switch (JsonTextKind(s))
+                {
+                    case JsonValueKind.Undefined:
+                        // Not JSON: the text as a JSON string.
+                        result = string.Concat("\"", JsonEncodedText.Encode(s).Value, "\"");
+                        return true;
+                    case JsonValueKind.Null:
+                        return true;
+                    default:
+                        result = s.ToString();
+                        return true;
+                }
+        }
+    }
+
+    /// <summary>The kind of the single JSON value <paramref name="text"/> holds, or <see cref="JsonValueKind.Undefined"/> when it is not JSON.</summary>
+    private static JsonValueKind JsonTextKind(ReadOnlySpan<char> text)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = null;
+        var bytes = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, bytes);
+            var reader = new Utf8JsonReader(bytes[..length], isFinalBlock: true, state: default);
+            if (!reader.Read()) return JsonValueKind.Undefined;
+            var kind = reader.TokenType switch
+            {
+                JsonTokenType.StartObject => JsonValueKind.Object,
+                JsonTokenType.StartArray => JsonValueKind.Array,
+                JsonTokenType.String => JsonValueKind.String,
+                JsonTokenType.Number => JsonValueKind.Number,
+                JsonTokenType.True => JsonValueKind.True,
+                JsonTokenType.False => JsonValueKind.False,
+                JsonTokenType.Null => JsonValueKind.Null,
+                _ => JsonValueKind.Undefined,
+            };
+            reader.Skip();
+            return reader.Read() ? JsonValueKind.Undefined : kind;
+        }
+        catch (JsonException)
+        {
+            return JsonValueKind.Undefined;
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static bool HasNonZeroPlainFraction(ReadOnlySpan<char> number)
+    {
+        if (number.IndexOfAny('e', 'E') >= 0) return false;
+        var dot = number.IndexOf('.');
+        if (dot < 0) return false;
+        foreach (var c in number[(dot + 1)..])
+            if (c != '0') return true;
+        return false;
+    }
+
+    private static string TextTypeError(ReadOnlySpan<char> field, PropertyType type)
+    {
+        var shown = Shorten(field);
+        return type switch
+        {
+            PropertyType.Integer => $"expected an integer (a whole number within the 64-bit range), got \"{shown}\"",
+            PropertyType.Number => $"expected a finite number, got \"{shown}\"",
+            PropertyType.Boolean => $"expected true or false (or 1 or 0), got \"{shown}\"",
+            PropertyType.Date => $"expected a date as YYYY-MM-DD, got \"{shown}\"",
+            PropertyType.DateTime => $"expected an ISO 8601 date-time, got \"{shown}\"",
+            PropertyType.Object => $"expected a JSON object, got \"{shown}\"",
+            PropertyType.Array => $"expected a JSON array, got \"{shown}\"",
+            _ => $"expected {Article(type)}, got \"{shown}\"",
+        };
+    }
+
+    /// <summary>Text quoted in an error message, cut to 100 characters.</summary>
+    private static string Shorten(ReadOnlySpan<char> text) => text.Length <= 100 ? text.ToString() : string.Concat(text[..100], "…");
+
     private int IndexOf(string name, string role)
     {
         if (_byName.TryGetValue(name, out var i)) return i;
         throw new ArgumentException($"the column mapping's {role} '{name}' is not a declared property", "mapping");
     }
+}
+
+/// <summary>
+/// How the columns of a text header (a CSV header row) map onto a schema: made by
+/// <see cref="RecordValidator.BindColumns"/>, used by <see cref="RecordValidator.ValidateFields"/>.
+/// </summary>
+public sealed class TextColumns
+{
+    internal TextColumns(string[] names, int[] targets)
+    {
+        NameArray = names;
+        Targets = targets;
+    }
+
+    /// <summary>The column names, trimmed, in header order.</summary>
+    public IReadOnlyList<string> Names => NameArray;
+
+    /// <summary>The number of columns: every row must have this many fields.</summary>
+    public int Count => NameArray.Length;
+
+    internal string[] NameArray { get; }
+
+    /// <summary>Per column: the schema property index, or -1 for an additional property kept in <see cref="RecordRow.Extra"/>.</summary>
+    internal int[] Targets { get; }
 }
