@@ -21,6 +21,7 @@ public static class ApperateGateway
         services.AddSingleton<DatasetCache>();
         services.AddSingleton<RecordWriter>();
         services.AddSingleton<Ingest.IngestRunner>();
+        services.TryAddSingleton(new Ingest.IngestSpool(Path.Combine(Path.GetTempPath(), "apperate-ingest")));
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Apperate.Actors API";

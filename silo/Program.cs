@@ -32,6 +32,7 @@ builder.Services.AddSingleton(storage);
 builder.Services.AddSingleton<IRecordStore>(new SqliteRecordStore(storage.RecordsPath));
 builder.Services.AddSingleton<IRecordEventSink, NoRecordEvents>();
 builder.Services.AddSingleton<WriteTracker>();
+builder.Services.AddSingleton(new Apperate.Actors.Gateway.Ingest.IngestSpool(Path.Combine(storage.DataDirectory, "spool")));
 
 builder.UseOrleans(silo =>
 {

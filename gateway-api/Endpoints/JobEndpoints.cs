@@ -40,7 +40,7 @@ public static class JobEndpoints
         grains.GetGrain<IIngestJobGrain>($"{Names.Normalize(workspace)}/{jobId}");
 
     private static async Task LoadAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth,
-        IClusterClient client, DatasetCache datasets, IngestRunner runner, IHostApplicationLifetime lifetime)
+        IClusterClient client, DatasetCache datasets, IngestRunner runner, IngestSpool spools, IHostApplicationLifetime lifetime)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Write);
@@ -85,7 +85,7 @@ public static class JobEndpoints
         var jobId = Guid.NewGuid().ToString("N");
         var job = Job(client, token.Workspace, jobId);
         await job.CreateAsync(entry.Definition.Workspace, entry.Definition.DatasetId);
-        var spool = Path.Combine(SpoolDirectory(), jobId + ".body");
+        var spool = spools.PathFor(jobId);
         JobInfo final;
         if (wait)
         {
@@ -267,12 +267,5 @@ public static class JobEndpoints
         return int.TryParse(v[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
             : throw ProblemException.BadRequest(name, $"'{v[0]}' is not an integer from {min} to {max}");
-    }
-
-    private static string SpoolDirectory()
-    {
-        var directory = Path.Combine(Path.GetTempPath(), "apperate-ingest");
-        Directory.CreateDirectory(directory);
-        return directory;
     }
 }
