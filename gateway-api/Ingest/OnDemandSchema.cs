@@ -35,6 +35,8 @@ public static class OnDemandSchema
     public static (DatasetSchema Schema, ColumnMapping Mapping) Infer(byte[] head, IngestFormat format)
     {
         using var sample = JsonDocument.Parse(SampleJson(head, format));
+        if (sample.RootElement.GetArrayLength() == 0)
+            throw ApperateException.Invalid("body", "no complete record could be read from the start of the body to infer a schema from; check the body or create the dataset first");
         return SchemaInference.Infer(sample.RootElement);
     }
 
@@ -49,6 +51,9 @@ public static class OnDemandSchema
         {
             case IngestFormat.Json:
                 // Complete elements of the array only: the head may end inside one.
+                var start = text.AsSpan().TrimStart();
+                if (start.Length > 0 && start[0] != '[')
+                    throw ApperateException.Invalid("body", $"expected a JSON array of records, found '{start[0]}' at line 1");
                 var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), isFinalBlock: false, default);
                 if (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
                 {
