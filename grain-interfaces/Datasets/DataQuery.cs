@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Apperate.Actors.Datasets;
 
 /// <summary>Output order of query results, by index date.</summary>
@@ -59,7 +61,7 @@ public sealed record DataQuery(
 /// <param name="Updated">Time of the last write of this row, epoch ms.</param>
 /// <param name="Values">Values aligned with <see cref="QueryResult.Properties"/>, in the same representation as <see cref="RecordRow.Values"/>.</param>
 /// <param name="Extra">Undeclared properties as JSON object text, or null.</param>
-[GenerateSerializer, Alias("apperate.StoredRow")]
+[GenerateSerializer, Immutable, Alias("apperate.StoredRow")]
 public sealed record StoredRow(
     [property: Id(0)] long Id,
     [property: Id(1)] string Key,
@@ -70,7 +72,7 @@ public sealed record StoredRow(
     [property: Id(6)] string? Extra);
 
 /// <summary>Query results of one dataset: the returned properties and one row list per selector, in selector order.</summary>
-[GenerateSerializer, Alias("apperate.QueryResult")]
+[GenerateSerializer, Immutable, Alias("apperate.QueryResult")]
 public sealed record QueryResult(
     [property: Id(0)] string DatasetId,
     [property: Id(1)] PropertyDefinition[] Properties,

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Apperate.Actors.Datasets;
 
 /// <summary>What to do with a record whose key, subkey and date are already stored.</summary>
@@ -20,7 +22,7 @@ public enum DuplicateKeyHandling
 /// object, array and any; null for an absent or null property.
 /// </param>
 /// <param name="Extra">Undeclared properties as a JSON object text, for datasets that allow them; otherwise null.</param>
-[GenerateSerializer, Alias("apperate.RecordRow")]
+[GenerateSerializer, Immutable, Alias("apperate.RecordRow")]
 public sealed record RecordRow(
     [property: Id(0)] string Key,
     [property: Id(1)] string Subkey,
@@ -31,11 +33,12 @@ public sealed record RecordRow(
 /// <summary>
 /// A batch of validated records bound for one dataset: the unit of a write, both on the record stream and in direct grain calls.
 /// </summary>
+/// <remarks>Immutable: never change a batch (or its rows' values) after handing it over; calls inside one silo pass it without copying.</remarks>
 /// <param name="Columns">Property names the row values are aligned with (a subset of the schema, in any order).</param>
 /// <param name="Rows">The records, in request order.</param>
 /// <param name="Duplicates">Duplicate-key handling for this batch.</param>
 /// <param name="Persist">False publishes the records as events only and stores nothing.</param>
-[GenerateSerializer, Alias("apperate.RecordBatch")]
+[GenerateSerializer, Immutable, Alias("apperate.RecordBatch")]
 public sealed record RecordBatch(
     [property: Id(0)] string[] Columns,
     [property: Id(1)] RecordRow[] Rows,
