@@ -17,12 +17,12 @@ public sealed record IngestOptions(DuplicateKeyHandling Duplicates, long? Maximu
 /// <item><b>validating</b>: the body is read once, every record validated and counted, rejected records logged,
 /// and the body spooled to a temporary file; past 20,000,000 records or <c>maximumValidationErrors</c> the job fails.</item>
 /// <item><b>processing</b>: the spooled file is read again and its valid records are written to the dataset grain in
-/// file order, in large batches, each committed before the next is sent.</item>
+/// file order, in batches of <see cref="BatchRecords"/> (one store transaction each), each committed before the next is sent.</item>
 /// </list>
 /// </summary>
 public sealed partial class IngestRunner(IClusterClient client, ILogger<IngestRunner> logger)
 {
-    public const int BatchRecords = 5_000;
+    public const int BatchRecords = 50_000;
     public const long MaxRecordsPerJob = 20_000_000;
     private static readonly TimeSpan ReportEvery = TimeSpan.FromMilliseconds(500);
 
