@@ -52,6 +52,8 @@ namespace Apperate.Actors.Bench
         // Targets from DESIGN.md "Quality bars".
         private const double SingleTarget = 20_000, SingleP99Target = 20, BatchTarget = 200_000, LoadTarget = 300_000, ReadP99Target = 5, StoreShareTarget = 0.5;
 
+        private const string LoadStoreBaseline = "store-load-batches";
+
         private readonly string _suffix = Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
         private readonly Stopwatch _clock = new();
         private readonly Dictionary<string, BaselineReport> _baselines = new(StringComparer.Ordinal);
@@ -82,6 +84,7 @@ namespace Apperate.Actors.Bench
                             $"Each scenario writes its own dataset, created first with POST /v1/datasets/{Ws}: {Payloads.CreateBody("BENCH_…")}",
             };
             AddMethodNotes();
+            var loadAtStart = LoadAverage();
 
             using var control = LoadRunner.Client(o.Url!, 4, o.Token, TimeSpan.FromMinutes(20));
             _service = new ServiceClient(control, Ws);
@@ -134,6 +137,8 @@ namespace Apperate.Actors.Bench
             finally
             {
                 _report.TotalSeconds = _clock.Elapsed.TotalSeconds;
+                _report.Notes.Add($"Load average of the machine (/proc/loadavg: 1, 5, 15 min): {loadAtStart} at the start, {LoadAverage()} at the end " +
+                                  "(the run itself keeps about 2 busy; more means something else ran too).");
                 _report.Baselines.AddRange(_baselines.Values);
                 var md = Path.Combine(o.OutDirectory, o.ReportName + ".md");
                 var json = Path.Combine(o.OutDirectory, o.ReportName + ".json");
@@ -179,13 +184,14 @@ namespace Apperate.Actors.Bench
             var maxTime = TimeSpan.FromSeconds(o.Smoke ? 0.3 : 6);
             var maxRows = o.Smoke ? 5_000L : 1_000_000L;
             // Each write scenario's rows, batched as its requests are and committed as the dataset grain's group commit
-            // can at best: up to 50,000 rows per transaction (DatasetGrain.MaxRowsPerCommit); with 64 wait=true writers
-            // at most 64 one-record batches are pending; a batch load commits 5,000 rows at a time (IngestRunner.BatchRecords).
+            // can at best: up to 50,000 rows per transaction (DatasetGrain.MaxRowsPerCommit, private); with 64 wait=true writers
+            // at most 64 one-record batches are pending; a batch load commits IngestRunner.BatchRecords rows at a time.
             await StoreAsync("store-1row-batches", 1, 50_000, maxRows, maxTime, "1-record batches (as from 1-record requests), 50,000 rows per commit");
             await StoreAsync("store-100row-batches", 100, 50_000, maxRows, maxTime, "100-record batches, 50,000 rows per commit");
             await StoreAsync("store-1000row-batches", 1_000, 50_000, maxRows, maxTime, "1,000-record batches, 50,000 rows per commit");
             await StoreAsync("store-wait-groups", 1, o.SingleConcurrency, maxRows, maxTime, $"1-record batches, {o.SingleConcurrency} per commit (one per wait=true writer)");
-            await StoreAsync("store-load-5000", 5_000, 5_000, maxRows, maxTime, "5,000-record batches, one per commit (as a batch load commits)");
+            var loadBatch = Apperate.Actors.Gateway.Ingest.IngestRunner.BatchRecords;
+            await StoreAsync(LoadStoreBaseline, loadBatch, loadBatch, maxRows, maxTime, $"{loadBatch:N0}-record batches, one per commit (as a batch load commits: IngestRunner.BatchRecords)");
 
             foreach (var commit in new[] { 1, 10, 100, 1_000, 10_000 })
             {
@@ -362,7 +368,7 @@ namespace Apperate.Actors.Bench
                 s.Verification = await _service.VerifyAsync(ds, ingested, o.DrainTimeout);
                 AddRatio(s, "http", bare, "rows/s", s.RecordsPerSecond);
                 AddRatio(s, "reader", reader, "rows/s", s.RecordsPerSecond);
-                if (_baselines.TryGetValue("store-load-5000", out var store)) AddRatio(s, "store", store, "rows/s", s.RecordsPerSecond);
+                if (_baselines.TryGetValue(LoadStoreBaseline, out var store)) AddRatio(s, "store", store, "rows/s", s.RecordsPerSecond);
                 s.Targets.Add(new TargetCheck($"≥ {LoadTarget:N0} rows/s" + (csv ? "" : " (stated for CSV)"), $"{s.RecordsPerSecond:N0}/s", s.RecordsPerSecond >= LoadTarget));
                 StoreShare(s);
                 Log($"{s.Id}: {s.RecordsPerSecond:N0} rows/s ({elapsed:F2} s, status {code}), stored {s.Verification.Stored:N0}, CPU service {s.Cpu.ServiceCores:F2} bench {s.Cpu.BenchCores:F2}");
@@ -378,7 +384,7 @@ namespace Apperate.Actors.Bench
             }
         }
 
-        /// <summary>The product's batch-load reader (parse + validate into RecordRows, 5,000 per batch) over the file, without HTTP.</summary>
+        /// <summary>The product's batch-load reader (parse + validate into RecordRows, IngestRunner.BatchRecords per batch) over the file, without HTTP.</summary>
         private async Task<BaselineReport> ReaderBaselineAsync(string file, string kind, bool csv)
         {
             var b = new BaselineReport
@@ -392,10 +398,10 @@ namespace Apperate.Actors.Bench
             await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
             await using var reader = Apperate.Actors.Ingest.IngestReader.Create(stream, csv ? Apperate.Actors.Ingest.IngestFormat.Csv : Apperate.Actors.Ingest.IngestFormat.Ndjson,
                 Payloads.Validator(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Apperate.Actors.Schema.RecordLimits.Default);
-            var valid = new List<Apperate.Actors.Datasets.RecordRow>(5_000);
+            var valid = new List<Apperate.Actors.Datasets.RecordRow>(Apperate.Actors.Gateway.Ingest.IngestRunner.BatchRecords);
             var invalid = new List<Apperate.Actors.Ingest.InvalidRecord>();
             long rows = 0, bad = 0;
-            while (await reader.ReadBatchAsync(valid, invalid, 5_000, CancellationToken.None))
+            while (await reader.ReadBatchAsync(valid, invalid, Apperate.Actors.Gateway.Ingest.IngestRunner.BatchRecords, CancellationToken.None))
             {
                 rows += valid.Count;
                 bad += invalid.Count;
@@ -556,6 +562,18 @@ namespace Apperate.Actors.Bench
             }
             return new MachineInfo(Environment.ProcessorCount, model, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024),
                 RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription);
+        }
+
+        private static string LoadAverage()
+        {
+            try
+            {
+                return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+            }
+            catch (IOException)
+            {
+                return "unknown";
+            }
         }
 
         private string Redact(string text) => o.Token is { Length: > 0 } token ? text.Replace(token, "$TOKEN", StringComparison.Ordinal) : text;

@@ -28,6 +28,7 @@ public sealed class StoreBaseline(string directory)
     /// </summary>
     public async Task<StoreRun> MeasureAsync(int batchRows, int commitRows, long maxRows, TimeSpan maxStoreTime)
     {
+        batchRows = (int)Math.Min(batchRows, maxRows);
         var path = Path.Combine(directory, $"store-baseline-{Guid.NewGuid():N}.db");
         const string table = "bench";
         var body = new ArrayBufferWriter<byte>();
