@@ -10,7 +10,12 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits beside the binary; ./data stays relative to the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// Request lines carry ?token=… in clear text: ASP.NET Core's per-request logging stays off whatever the
+// configuration says, so secret tokens never reach a log.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
 var options = builder.Configuration.GetSection(ApperateOptions.Section).Get<ApperateOptions>() ?? new ApperateOptions();
 builder.Services.Configure<ApperateOptions>(builder.Configuration.GetSection(ApperateOptions.Section));
 
