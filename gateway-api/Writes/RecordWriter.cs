@@ -32,6 +32,12 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
     /// </summary>
     public const int MaxOutstandingItems = 16_384;
 
+    /// <summary>
+    /// Records in accepted async items not yet committed, beyond which new async writes get 429: keeps what a
+    /// graceful shutdown must still store to a few seconds of store throughput, and the service's memory flat.
+    /// </summary>
+    public const int MaxOutstandingRecords = 200_000;
+
     public static readonly RecordLimits Limits = RecordLimits.Default;
 
     /// <summary>Validates and writes; returns the number of records accepted.</summary>
@@ -71,16 +77,17 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
             return batch.Rows.Length;
         }
 
-        if (tracker.Outstanding >= MaxOutstandingItems)
+        var outstandingRecords = tracker.OutstandingRecords;
+        if (tracker.Outstanding >= MaxOutstandingItems || (outstandingRecords > 0 && outstandingRecords + batch.Rows.Length > MaxOutstandingRecords))
             throw new ProblemException(429, $"{tracker.Outstanding} async writes are waiting to be stored; nothing was written. Retry after a moment, or use wait=true.",
                 retryAfter: TimeSpan.FromSeconds(1));
 
         var stream = client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key));
-        tracker.Accepted(key);
+        tracker.Accepted(key, batch.Rows.Length);
         if (tracker.IsDraining)
         {
             // Shutdown began after the check above: the drain may not count this item, so it is not sent.
-            tracker.AcceptFailed(key);
+            tracker.AcceptFailed(key, batch.Rows.Length);
             throw new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5));
         }
         try
@@ -89,12 +96,12 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
         }
         catch (Exception ex) when (IsQueueFull(ex))
         {
-            tracker.AcceptFailed(key);
+            tracker.AcceptFailed(key, batch.Rows.Length);
             throw new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
         }
         catch
         {
-            tracker.AcceptFailed(key);
+            tracker.AcceptFailed(key, batch.Rows.Length);
             throw;
         }
         return batch.Rows.Length;

@@ -149,7 +149,7 @@ public sealed partial class DatasetGrain(
         catch (Exception ex)
         {
             LogStreamItemRejected(ex, this.GetPrimaryKeyString(), item.Rows.Length);
-            tracker.Completed(this.GetPrimaryKeyString());
+            tracker.Completed(this.GetPrimaryKeyString(), item.Rows.Length);
             return;
         }
 
@@ -172,7 +172,7 @@ public sealed partial class DatasetGrain(
         }
         finally
         {
-            tracker.Completed(this.GetPrimaryKeyString());
+            tracker.Completed(this.GetPrimaryKeyString(), rows);
         }
     }
 

@@ -19,6 +19,7 @@ public sealed class WriteTracker
     }
 
     private readonly Counter _total = new();
+    private readonly Counter _records = new();
     private readonly ConcurrentDictionary<string, Counter> _datasets = new();
     private readonly object _gate = new();
     private volatile bool _draining;
@@ -29,19 +30,24 @@ public sealed class WriteTracker
     /// <summary>Items accepted but not yet committed.</summary>
     public long Outstanding => Interlocked.Read(ref _total.Accepted) - Interlocked.Read(ref _total.Completed);
 
-    /// <summary>An item for the dataset with grain key <paramref name="datasetKey"/> was accepted onto the stream.</summary>
-    public void Accepted(string datasetKey)
+    /// <summary>Records in accepted items not yet committed: what a drain still has to store.</summary>
+    public long OutstandingRecords => Interlocked.Read(ref _records.Accepted) - Interlocked.Read(ref _records.Completed);
+
+    /// <summary>An item of <paramref name="records"/> records for the dataset with grain key <paramref name="datasetKey"/> was accepted onto the stream.</summary>
+    public void Accepted(string datasetKey, int records = 1)
     {
+        Interlocked.Add(ref _records.Accepted, records);
         Interlocked.Increment(ref _total.Accepted);
         Interlocked.Increment(ref _datasets.GetOrAdd(datasetKey, static _ => new Counter()).Accepted);
     }
 
     /// <summary>A publish attempt failed after <see cref="Accepted"/> was counted (nothing was queued).</summary>
-    public void AcceptFailed(string datasetKey) => Completed(datasetKey);
+    public void AcceptFailed(string datasetKey, int records = 1) => Completed(datasetKey, records);
 
     /// <summary>An accepted item was committed (or finally failed and was logged).</summary>
-    public void Completed(string datasetKey)
+    public void Completed(string datasetKey, int records = 1)
     {
+        Interlocked.Add(ref _records.Completed, records);
         Interlocked.Increment(ref _total.Completed);
         Interlocked.Increment(ref _datasets.GetOrAdd(datasetKey, static _ => new Counter()).Completed);
         lock (_gate) Monitor.PulseAll(_gate);

@@ -61,4 +61,48 @@ public sealed class StreamQueueFullTests(GrainClusterFixture fixture) : GrainTes
         Assert.True(await Fixture.Tracker.WaitForDatasetAsync(key, StoreTimeout), $"not every one of {accepted} accepted writes was committed within {StoreTimeout}");
         Assert.Equal(accepted, await Fixture.Store.CountAsync(definition.TableName));
     }
+
+    [Fact]
+    public async Task Async_writes_past_the_outstanding_record_bound_get_429_and_every_accepted_one_is_stored()
+    {
+        const int perRequest = 1_000;
+        var ws = await NewWorkspaceAsync();
+        var definition = await Workspace(ws).CreateDatasetAsync(Definition("Bulk"));
+        var key = Names.DatasetKey(ws, "Bulk");
+        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), Fixture.Tracker);
+        var options = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
+
+        var hold = Fixture.Store.HoldNextWrite(definition.TableName);
+        var accepted = 0;
+        ProblemException? refused = null;
+        try
+        {
+            for (var request = 0; request < RecordWriter.MaxOutstandingRecords / perRequest + 10 && refused is null; request++)
+            {
+                var records = string.Join(",", Enumerable.Range(0, perRequest).Select(i => $$"""{"symbol":"R{{request}}_{{i}}","day":"2024-03-01","price":{{i}}.5}"""));
+                using var body = JsonDocument.Parse("[" + records + "]");
+                try
+                {
+                    await writer.WriteAsync(ws, "Bulk", body.RootElement, 64, options);
+                    accepted += perRequest;
+                }
+                catch (ProblemException ex)
+                {
+                    refused = ex;
+                }
+            }
+        }
+        finally
+        {
+            hold.Release();
+        }
+
+        Assert.True(refused is not null, $"no write was refused after {accepted} accepted records with the store stalled");
+        Assert.Equal(429, refused!.Status);
+        Assert.Equal(RecordWriter.MaxOutstandingRecords, accepted);
+
+        Assert.True(await Fixture.Tracker.WaitForDatasetAsync(key, StoreTimeout), $"not every one of {accepted} accepted records was committed within {StoreTimeout}");
+        Assert.Equal(accepted, await Fixture.Store.CountAsync(definition.TableName));
+        Assert.Equal(0, Fixture.Tracker.OutstandingRecords);
+    }
 }
