@@ -1,4 +1,3 @@
-using System.Globalization;
 using Apperate.Actors.Common;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway.Auth;
@@ -91,10 +90,8 @@ public static class DataEndpoints
         {
             if (request.Query.ContainsKey("from") || request.Query.ContainsKey("to"))
                 throw ProblemException.BadRequest("date", "give either a date segment or from/to, not both");
-            if (DateValues.TryParseDate(date, out var day)) return (day, day + 86_400_000 - 1);
-            if (DateValues.TryParseDateTime(date, out var instant)) return (instant, instant);
-            if (long.TryParse(date, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)) return (ms, ms);
-            throw ProblemException.BadRequest("date", $"'{date}' is not YYYY-MM-DD, an ISO date-time or epoch milliseconds");
+            // A day is that whole day; an instant is just that instant.
+            return (Bound(date, "date", endOfDay: false), Bound(date, "date", endOfDay: true));
         }
         long? from = null, to = null;
         if (request.Query.TryGetValue("from", out var f) && !string.IsNullOrEmpty(f[0])) from = Bound(f[0]!, "from", endOfDay: false);
@@ -103,11 +100,8 @@ public static class DataEndpoints
         return (from, to);
     }
 
-    private static long Bound(string text, string name, bool endOfDay)
-    {
-        if (DateValues.TryParseDate(text, out var day)) return endOfDay ? day + 86_400_000 - 1 : day;
-        if (DateValues.TryParseDateTime(text, out var instant)) return instant;
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)) return ms;
-        throw ProblemException.BadRequest(name, $"'{text}' is not YYYY-MM-DD, an ISO date-time or epoch milliseconds");
-    }
+    private static long Bound(string text, string name, bool endOfDay) =>
+        DateValues.TryParseBound(text, endOfDay, out var ms)
+            ? ms
+            : throw ProblemException.BadRequest(name, $"'{text}' is not YYYY-MM-DD, an ISO date-time or epoch milliseconds");
 }

@@ -48,7 +48,8 @@ public static class JobEndpoints
         var request = context.Request;
         var wait = QueryOptions.Bool(request, "wait", true);
         var createOnDemand = QueryOptions.Bool(request, "createDatasetOnDemand", true);
-        var options = new IngestOptions(QueryOptions.Duplicates(request), MaximumValidationErrors(request));
+        var options = new IngestOptions(QueryOptions.Duplicates(request),
+            string.IsNullOrEmpty(request.Query["maximumValidationErrors"]) ? null : QueryOptions.Integer(request, "maximumValidationErrors", 0, 0, long.MaxValue));
 
         IngestFormat? format;
         try
@@ -147,8 +148,8 @@ public static class JobEndpoints
     {
         await RequireJobAsync(context, workspace, jobId, auth, grains);
         var request = context.Request;
-        var offset = IntParameter(request, "offset", 0, 0, int.MaxValue);
-        var limit = IntParameter(request, "limit", 10_000, 1, 100_000);
+        var offset = (int)QueryOptions.Integer(request, "offset", 0, 0, int.MaxValue);
+        var limit = (int)QueryOptions.Integer(request, "limit", 10_000, 1, 100_000);
         var csv = request.Query.TryGetValue("format", out var f) && f[0] is { } fmt && fmt.Equals("csv", StringComparison.OrdinalIgnoreCase);
         var records = await Job(grains, workspace, jobId).GetInvalidAsync(offset, limit);
         if (csv)
@@ -187,7 +188,7 @@ public static class JobEndpoints
         TokenAuthenticator.RequireSecret(token, workspace);
         var period = context.Request.Query.TryGetValue("period", out var p) && !string.IsNullOrEmpty(p[0]) ? p[0]! : "1h";
         var span = ParsePeriod(period) ?? throw ProblemException.BadRequest("period", $"'{period}' is not a period such as 30s, 15m, 1h, 7d or 2w");
-        var limit = IntParameter(context.Request, "limit", 10_000, 1, 100_000);
+        var limit = (int)QueryOptions.Integer(context.Request, "limit", 10_000, 1, 100_000);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var entries = await grains.GetGrain<IWorkspaceLogGrain>(Names.Normalize(workspace)).QueryAsync(now - (long)span.TotalMilliseconds, now, limit);
         await Json.WriteAsync(context.Response, 200, w =>
@@ -253,19 +254,4 @@ public static class JobEndpoints
 
     private static string StatusName(JobStatus status) => status.ToString().ToLowerInvariant();
 
-    private static long? MaximumValidationErrors(HttpRequest request)
-    {
-        if (!request.Query.TryGetValue("maximumValidationErrors", out var v) || string.IsNullOrEmpty(v[0])) return null;
-        return long.TryParse(v[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : throw ProblemException.BadRequest("maximumValidationErrors", $"'{v[0]}' is not a non-negative integer");
-    }
-
-    private static int IntParameter(HttpRequest request, string name, int defaultValue, int min, int max)
-    {
-        if (!request.Query.TryGetValue(name, out var v) || string.IsNullOrEmpty(v[0])) return defaultValue;
-        return int.TryParse(v[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
-            ? n
-            : throw ProblemException.BadRequest(name, $"'{v[0]}' is not an integer from {min} to {max}");
-    }
 }

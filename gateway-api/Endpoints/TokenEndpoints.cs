@@ -106,10 +106,8 @@ public static class TokenEndpoints
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.RequireSecret(token, workspace);
-        var workspaceGrain = grains.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace));
-        var hash = (await workspaceGrain.ListTokensAsync()).FirstOrDefault(t => t.TokenId == tokenId)?.Hash;
-        await workspaceGrain.RevokeTokenAsync(tokenId);
-        if (hash is not null) auth.Forget(hash);
+        var revoked = await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).RevokeTokenAsync(tokenId);
+        auth.Forget(revoked.Hash);
         await Json.SuccessAsync(context.Response, 200, $"token '{tokenId}' has been revoked");
     }
 

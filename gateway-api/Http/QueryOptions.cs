@@ -18,6 +18,15 @@ public static class QueryOptions
         };
     }
 
+    /// <summary>An integer parameter from <paramref name="min"/> to <paramref name="max"/>; 400 naming it otherwise.</summary>
+    public static long Integer(HttpRequest request, string name, long defaultValue, long min, long max)
+    {
+        if (!request.Query.TryGetValue(name, out var values) || string.IsNullOrEmpty(values[0])) return defaultValue;
+        return long.TryParse(values[0], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw ProblemException.BadRequest(name, $"'{values[0]}' is not an integer from {min} to {max}");
+    }
+
     /// <summary><c>duplicateKeyHandling</c>: <c>ignore</c> (default) or <c>replace</c>; <c>true</c> = replace, <c>false</c> = ignore.</summary>
     public static DuplicateKeyHandling Duplicates(HttpRequest request)
     {

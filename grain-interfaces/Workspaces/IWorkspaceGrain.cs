@@ -38,8 +38,8 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// <summary>Every token, without its text.</summary>
     Task<TokenInfo[]> ListTokensAsync();
 
-    /// <summary>Revokes a token at once. Raises not-found for an unknown id.</summary>
-    Task RevokeTokenAsync(string tokenId);
+    /// <summary>Revokes a token at once and returns it. Raises not-found for an unknown id.</summary>
+    Task<TokenInfo> RevokeTokenAsync(string tokenId);
 
     /// <summary>Remembers a batch-load job (the newest 1,000 are kept).</summary>
     Task RegisterJobAsync(string jobId);

@@ -50,6 +50,24 @@ public static class DateValues
         return isDateOnly || TryParseDateTime(text, out epochMs);
     }
 
+    private static readonly long MinEpochMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxEpochMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Parses an inclusive range bound (<c>from</c>/<c>to</c>): <c>YYYY-MM-DD</c> (with <paramref name="endOfDay"/>,
+    /// the last millisecond of that day), an ISO date-time, or epoch ms within what a date can represent.
+    /// </summary>
+    public static bool TryParseBound(string text, bool endOfDay, out long epochMs)
+    {
+        if (TryParseDateOrDateTime(text, out epochMs, out var isDateOnly))
+        {
+            if (isDateOnly && endOfDay) epochMs += 86_400_000 - 1;
+            return true;
+        }
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out epochMs)
+            && epochMs >= MinEpochMs && epochMs <= MaxEpochMs;
+    }
+
     /// <summary>Midnight UTC of a day, epoch ms.</summary>
     public static long ToEpochMs(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
 

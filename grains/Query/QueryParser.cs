@@ -244,12 +244,12 @@ public static class QueryParser
 
         if (hasFrom)
         {
-            if (TryParseBound(fromText!, endOfDay: false, out var ms)) from = ms;
+            if (DateValues.TryParseBound(fromText!, endOfDay: false, out var ms)) from = ms;
             else fail("from", "must be YYYY-MM-DD, an ISO 8601 date-time or epoch milliseconds");
         }
         if (hasTo)
         {
-            if (TryParseBound(toText!, endOfDay: true, out var ms)) to = ms;
+            if (DateValues.TryParseBound(toText!, endOfDay: true, out var ms)) to = ms;
             else fail("to", "must be YYYY-MM-DD, an ISO 8601 date-time or epoch milliseconds");
         }
         if (from > to)
@@ -274,22 +274,6 @@ public static class QueryParser
             else fail("range", $"'{Shorten(rangeText!)}' is not a known range; use one of: {DateRanges.AcceptedForms}");
         }
         return (from, to, hasFrom || hasTo || hasOn || hasRange);
-    }
-
-    private static readonly long MinEpochMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
-    private static readonly long MaxEpochMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
-
-    private static bool TryParseBound(string text, bool endOfDay, out long epochMs)
-    {
-        if (DateValues.TryParseDateOrDateTime(text, out epochMs, out var isDateOnly))
-        {
-            if (isDateOnly && endOfDay)
-                epochMs = DateValues.EndOfDayEpochMs(DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(epochMs).UtcDateTime));
-            return true;
-        }
-        // Bounded to what a DateTimeOffset can represent, so every accepted bound can be shown as a date.
-        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out epochMs)
-            && epochMs >= MinEpochMs && epochMs <= MaxEpochMs;
     }
 
     private static string[]? ParseFilter(string filter, Action<string, string> fail)

@@ -327,14 +327,7 @@ public sealed class RecordValidator
 
             if (errors.Count > errorsBefore) return null;
 
-            string? extra = null;
-            if (extraWriter is not null)
-            {
-                extraWriter.WriteEndObject();
-                extraWriter.Flush();
-                extra = Encoding.UTF8.GetString(extraBuffer!.WrittenSpan);
-            }
-            return new RecordRow(key!, subkey ?? "", date, values, extra);
+            return new RecordRow(key!, subkey ?? "", date, values, FinishExtra(extraWriter, extraBuffer));
         }
         finally
         {
@@ -645,19 +638,21 @@ public sealed class RecordValidator
             sizeError = (problems & Problems.Size) != 0;
             if (errors.Count > errorsBefore) return null;
 
-            string? extra = null;
-            if (extraWriter is not null)
-            {
-                extraWriter.WriteEndObject();
-                extraWriter.Flush();
-                extra = Encoding.UTF8.GetString(extraBuffer!.WrittenSpan);
-            }
-            return new RecordRow(key!, subkey ?? "", date, values, extra);
+            return new RecordRow(key!, subkey ?? "", date, values, FinishExtra(extraWriter, extraBuffer));
         }
         finally
         {
             extraWriter?.Dispose();
         }
+    }
+
+    /// <summary>Closes the object of undeclared properties and returns its text, or null when there were none.</summary>
+    private static string? FinishExtra(Utf8JsonWriter? writer, ArrayBufferWriter<byte>? buffer)
+    {
+        if (writer is null) return null;
+        writer.WriteEndObject();
+        writer.Flush();
+        return Encoding.UTF8.GetString(buffer!.WrittenSpan);
     }
 
     private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign;

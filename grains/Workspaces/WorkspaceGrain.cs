@@ -138,12 +138,13 @@ public sealed partial class WorkspaceGrain(
     }
 
     /// <inheritdoc />
-    public async Task RevokeTokenAsync(string tokenId)
+    public async Task<TokenInfo> RevokeTokenAsync(string tokenId)
     {
         RequireExists();
         if (!State.Tokens.Remove(tokenId, out var info)) throw ApperateException.NotFound($"Token '{tokenId}' does not exist");
         await GrainFactory.GetGrain<ITokenGrain>(info.Hash).ClearAsync();
         await state.WriteStateAsync();
+        return info;
     }
 
     /// <inheritdoc />

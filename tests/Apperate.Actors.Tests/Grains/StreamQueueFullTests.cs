@@ -7,8 +7,9 @@ namespace Apperate.Actors.Tests.Grains;
 
 /// <summary>
 /// Back-pressure of the async write path: while the store is stalled, async writes pile up as accepted items; past
-/// <see cref="RecordWriter.MaxOutstandingItems"/> the write path refuses with 429 instead of buffering without limit,
-/// and every item it did accept is stored once the store catches up.
+/// <see cref="RecordWriter.MaxOutstandingItems"/> items or <see cref="RecordWriter.MaxOutstandingRecords"/> records
+/// the write path refuses with 429 instead of buffering without limit, and every write it did accept is stored once
+/// the store catches up.
 /// </summary>
 /// <remarks>
 /// Orleans 10.4's memory stream drains its bounded 16,384-item queue into an unbounded cache whatever the consumer
@@ -22,53 +23,37 @@ public sealed class StreamQueueFullTests(GrainClusterFixture fixture) : GrainTes
     [Fact]
     public async Task Async_writes_past_the_outstanding_bound_get_429_and_every_accepted_one_is_stored()
     {
-        var ws = await NewWorkspaceAsync();
-        var definition = await Workspace(ws).CreateDatasetAsync(Definition("Flood"));
-        var key = Names.DatasetKey(ws, "Flood");
-        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), Fixture.Tracker);
-        var options = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
+        var (accepted, refused, table) = await FloodAsync("Flood", recordsPerRequest: 1, RecordWriter.MaxOutstandingItems + 100);
 
-        var hold = Fixture.Store.HoldNextWrite(definition.TableName);
-        var accepted = 0;
-        ProblemException? refused = null;
-        try
-        {
-            // The first commit is held at the store; everything after it waits in the grain, uncommitted.
-            for (var i = 0; i < RecordWriter.MaxOutstandingItems + 100 && refused is null; i++)
-            {
-                using var body = JsonDocument.Parse($$"""[{"symbol":"S{{i}}","day":"2024-03-01","price":{{i}}.5}]""");
-                try
-                {
-                    await writer.WriteAsync(ws, "Flood", body.RootElement, 64, options);
-                    accepted++;
-                }
-                catch (ProblemException ex)
-                {
-                    refused = ex;
-                }
-            }
-        }
-        finally
-        {
-            hold.Release();
-        }
-
-        Assert.True(refused is not null, $"no write was refused after {accepted} accepted async writes with the store stalled");
-        Assert.Equal(429, refused!.Status);
+        Assert.Equal(429, refused.Status);
         Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
+        // The first write is being committed (held at the store), so it may or may not count as outstanding.
         Assert.InRange(accepted, RecordWriter.MaxOutstandingItems - 1, RecordWriter.MaxOutstandingItems);
-
-        Assert.True(await Fixture.Tracker.WaitForDatasetAsync(key, StoreTimeout), $"not every one of {accepted} accepted writes was committed within {StoreTimeout}");
-        Assert.Equal(accepted, await Fixture.Store.CountAsync(definition.TableName));
+        Assert.Equal(accepted, await Fixture.Store.CountAsync(table));
     }
 
     [Fact]
     public async Task Async_writes_past_the_outstanding_record_bound_get_429_and_every_accepted_one_is_stored()
     {
         const int perRequest = 1_000;
+        var (accepted, refused, table) = await FloodAsync("Bulk", perRequest, RecordWriter.MaxOutstandingRecords / perRequest + 10);
+
+        Assert.Equal(429, refused.Status);
+        Assert.Equal(RecordWriter.MaxOutstandingRecords, accepted);
+        Assert.Equal(accepted, await Fixture.Store.CountAsync(table));
+        Assert.Equal(0, Fixture.Tracker.OutstandingRecords);
+    }
+
+    /// <summary>
+    /// Holds the dataset's first commit at the store, sends async writes of <paramref name="recordsPerRequest"/>
+    /// records through the real write path until one is refused (at most <paramref name="maxRequests"/>), releases
+    /// the store and waits until every accepted write is committed.
+    /// </summary>
+    /// <returns>Records accepted, the refusal, and the dataset's table.</returns>
+    private async Task<(int Accepted, ProblemException Refused, string Table)> FloodAsync(string datasetId, int recordsPerRequest, int maxRequests)
+    {
         var ws = await NewWorkspaceAsync();
-        var definition = await Workspace(ws).CreateDatasetAsync(Definition("Bulk"));
-        var key = Names.DatasetKey(ws, "Bulk");
+        var definition = await Workspace(ws).CreateDatasetAsync(Definition(datasetId));
         var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), Fixture.Tracker);
         var options = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
 
@@ -77,14 +62,15 @@ public sealed class StreamQueueFullTests(GrainClusterFixture fixture) : GrainTes
         ProblemException? refused = null;
         try
         {
-            for (var request = 0; request < RecordWriter.MaxOutstandingRecords / perRequest + 10 && refused is null; request++)
+            for (var request = 0; request < maxRequests && refused is null; request++)
             {
-                var records = string.Join(",", Enumerable.Range(0, perRequest).Select(i => $$"""{"symbol":"R{{request}}_{{i}}","day":"2024-03-01","price":{{i}}.5}"""));
+                var records = string.Join(",", Enumerable.Range(0, recordsPerRequest)
+                    .Select(i => $$"""{"symbol":"R{{request}}_{{i}}","day":"2024-03-01","price":{{i}}.5}"""));
                 using var body = JsonDocument.Parse("[" + records + "]");
                 try
                 {
-                    await writer.WriteAsync(ws, "Bulk", body.RootElement, 64, options);
-                    accepted += perRequest;
+                    await writer.WriteAsync(ws, datasetId, body.RootElement, 64, options);
+                    accepted += recordsPerRequest;
                 }
                 catch (ProblemException ex)
                 {
@@ -98,11 +84,8 @@ public sealed class StreamQueueFullTests(GrainClusterFixture fixture) : GrainTes
         }
 
         Assert.True(refused is not null, $"no write was refused after {accepted} accepted records with the store stalled");
-        Assert.Equal(429, refused!.Status);
-        Assert.Equal(RecordWriter.MaxOutstandingRecords, accepted);
-
-        Assert.True(await Fixture.Tracker.WaitForDatasetAsync(key, StoreTimeout), $"not every one of {accepted} accepted records was committed within {StoreTimeout}");
-        Assert.Equal(accepted, await Fixture.Store.CountAsync(definition.TableName));
-        Assert.Equal(0, Fixture.Tracker.OutstandingRecords);
+        Assert.True(await Fixture.Tracker.WaitForDatasetAsync(Names.DatasetKey(ws, datasetId), StoreTimeout),
+            $"not every one of {accepted} accepted records was committed within {StoreTimeout}");
+        return (accepted, refused!, definition.TableName);
     }
 }

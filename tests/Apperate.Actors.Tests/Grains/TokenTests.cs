@@ -90,7 +90,8 @@ public sealed class TokenTests(GrainClusterFixture fixture) : GrainTestKit(fixtu
         Assert.Equal(2, listed.Length);
         Assert.Contains(listed, t => t.TokenId == token.Info.TokenId && t.Hash == token.Info.Hash && t.Name == "web");
 
-        await Workspace(ws).RevokeTokenAsync(token.Info.TokenId);
+        var revoked = await Workspace(ws).RevokeTokenAsync(token.Info.TokenId);
+        Assert.Equal((token.Info.TokenId, token.Info.Hash), (revoked.TokenId, revoked.Hash));
 
         Assert.Null(await Token(token.Token).GetAsync());
         Assert.DoesNotContain(await Workspace(ws).ListTokensAsync(), t => t.TokenId == token.Info.TokenId);
