@@ -17,7 +17,8 @@ public sealed record IngestOptions(DuplicateKeyHandling Duplicates, long? Maximu
 /// <item><b>validating</b>: the body is read once, every record validated and counted, rejected records logged,
 /// and the body spooled to a temporary file; past 20,000,000 records or <c>maximumValidationErrors</c> the job fails.</item>
 /// <item><b>processing</b>: the spooled file is read again and its valid records are written to the dataset grain in
-/// file order, in batches of <see cref="BatchRecords"/> (one store transaction each), each committed before the next is sent.</item>
+/// file order, in batches of <see cref="BatchRecords"/> (one store transaction each), each committed before the next is sent
+/// (the next is parsed meanwhile).</item>
 /// </list>
 /// </summary>
 public sealed partial class IngestRunner(IClusterClient client, ILogger<IngestRunner> logger)
@@ -56,22 +57,43 @@ public sealed partial class IngestRunner(IClusterClient client, ILogger<IngestRu
             counts.Bytes = 0;
             if (await job.ReportAsync(counts.Progress(JobStatus.Processing, 0)))
                 return await job.FinishAsync(counts.Progress(JobStatus.Canceled, 0), null);
-            while (await reader.ReadBatchAsync(valid, invalid, BatchRecords, cancellationToken))
+            // One batch is committed while the next is parsed, so parsing and the store overlap; it is sent only after
+            // the previous one is committed, which keeps file order.
+            Task<WriteResult>? committing = null;
+            try
             {
-                if (valid.Count > 0)
+                while (await reader.ReadBatchAsync(valid, invalid, BatchRecords, cancellationToken))
                 {
-                    var result = await grain.WriteAsync(new RecordBatch(reader.Columns, valid.ToArray(), options.Duplicates));
-                    counts.Ingested += result.Written;
-                    counts.Duplicates += result.Duplicates;
+                    if (valid.Count > 0)
+                    {
+                        var batch = new RecordBatch(reader.Columns, valid.ToArray(), options.Duplicates);
+                        if (committing is not null) counts.Add(await committing);
+                        committing = grain.WriteAsync(batch);
+                    }
+                    valid.Clear();
+                    invalid.Clear();
+                    counts.Bytes = reader.BytesRead;
+                    if (clock.Elapsed >= ReportEvery)
+                    {
+                        clock.Restart();
+                        if (await job.ReportAsync(counts.Progress(JobStatus.Processing, Percent(reader.BytesRead, total))))
+                        {
+                            if (committing is not null) counts.Add(await committing);
+                            committing = null;
+                            return await job.FinishAsync(counts.Progress(JobStatus.Canceled, Percent(reader.BytesRead, total)), null);
+                        }
+                    }
                 }
-                valid.Clear();
-                invalid.Clear();
-                counts.Bytes = reader.BytesRead;
-                if (clock.Elapsed >= ReportEvery)
+                if (committing is not null) counts.Add(await committing);
+                committing = null;
+            }
+            finally
+            {
+                // A failure while parsing must not leave a commit running unobserved: the job reports only after it ends.
+                if (committing is not null)
                 {
-                    clock.Restart();
-                    if (await job.ReportAsync(counts.Progress(JobStatus.Processing, Percent(reader.BytesRead, total))))
-                        return await job.FinishAsync(counts.Progress(JobStatus.Canceled, Percent(reader.BytesRead, total)), null);
+                    try { counts.Add(await committing); }
+                    catch (Exception ex) { LogFailed(ex, dataset.DatasetId); }
                 }
             }
             return await job.FinishAsync(counts.Progress(JobStatus.Ingested, 100), null);
@@ -130,6 +152,12 @@ public sealed partial class IngestRunner(IClusterClient client, ILogger<IngestRu
         public long Received, Ingested, Invalid, Duplicates, Bytes;
 
         public JobProgress Progress(JobStatus status, int percent) => new(status, Received, Ingested, Invalid, Duplicates, percent, Bytes);
+
+        public void Add(WriteResult committed)
+        {
+            Ingested += committed.Written;
+            Duplicates += committed.Duplicates;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Batch load into {Dataset} failed")]
