@@ -4,6 +4,7 @@ using Apperate.Actors.Gateway.Auth;
 using Apperate.Actors.Gateway.Errors;
 using Apperate.Actors.Gateway.Http;
 using Apperate.Actors.Gateway.Output;
+using Apperate.Actors.Gateway.Writes;
 using Apperate.Actors.Query;
 using Apperate.Actors.Workspaces;
 using Microsoft.AspNetCore.Builder;
@@ -26,7 +27,7 @@ public static class DataEndpoints
         return app;
     }
 
-    private static async Task QueryAsync(HttpContext context, string workspace, string datasets, string? keys, string? subkeys, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task QueryAsync(HttpContext context, string workspace, string datasets, string? keys, string? subkeys, TokenAuthenticator auth, DatasetCache cache)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
@@ -35,7 +36,7 @@ public static class DataEndpoints
 
         // Each distinct dataset is asked once for all selectors; results come back in request order.
         var distinct = request.Datasets.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        var tasks = distinct.Select(id => QueryOneAsync(grains, workspace, id, request)).ToArray();
+        var tasks = distinct.Select(id => QueryOneAsync(cache, workspace, id, request)).ToArray();
         var byId = new Dictionary<string, QueryResult>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < distinct.Length; i++) byId[distinct[i]] = await tasks[i];
         var results = request.Datasets.Select(id => byId[id]).ToArray();
@@ -54,11 +55,12 @@ public static class DataEndpoints
         }
     }
 
-    private static async Task<QueryResult> QueryOneAsync(IGrainFactory grains, string workspace, string datasetId, ParsedDataRequest request)
+    private static async Task<QueryResult> QueryOneAsync(DatasetCache datasets, string workspace, string datasetId, ParsedDataRequest request)
     {
         try
         {
-            return await grains.GetGrain<IDatasetGrain>(Names.DatasetKey(workspace, datasetId)).QueryAsync(request.Selectors, request.Query);
+            var entry = await datasets.GetAsync(workspace, datasetId) ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+            return await entry.Grain.QueryAsync(request.Selectors, request.Query);
         }
         catch (ApperateException ex) when (ex.Kind == ErrorKind.NotFound)
         {

@@ -73,7 +73,7 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
         var key = Names.DatasetKey(workspace, datasetId);
         if (options.Wait || bodyBytes > MaxStreamItemBodyBytes || batch.Rows.Length > MaxStreamItemRows)
         {
-            await client.GetGrain<IDatasetGrain>(key).WriteAsync(batch);
+            await entry.Grain.WriteAsync(batch);
             return batch.Rows.Length;
         }
 
@@ -82,7 +82,7 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
             throw new ProblemException(429, $"{tracker.Outstanding} async writes are waiting to be stored; nothing was written. Retry after a moment, or use wait=true.",
                 retryAfter: TimeSpan.FromSeconds(1));
 
-        var stream = client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key));
+        var stream = entry.Stream;
         tracker.Accepted(key, batch.Rows.Length);
         if (tracker.IsDraining)
         {
