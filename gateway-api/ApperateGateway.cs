@@ -19,6 +19,7 @@ public static class ApperateGateway
         services.TryAddSingleton<WriteTracker>();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<DatasetCache>();
+        services.AddSingleton<StreamPublisher>();
         services.AddSingleton<RecordWriter>();
         services.AddSingleton<Ingest.IngestRunner>();
         services.TryAddSingleton(new Ingest.IngestSpool(Path.Combine(Path.GetTempPath(), "apperate-ingest")));

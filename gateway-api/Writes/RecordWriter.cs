@@ -15,7 +15,7 @@ public sealed record RecordWriteOptions(bool Wait, DuplicateKeyHandling Duplicat
 /// The real-time write path: validate the whole request against the dataset schema, then either publish it as one
 /// item on the dataset's record stream (async) or call the dataset grain and wait for the commit (<c>wait=true</c>).
 /// </summary>
-public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, WriteTracker tracker)
+public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, WriteTracker tracker, StreamPublisher publisher)
 {
     /// <summary>Async requests whose body is larger than this go to the grain directly, keeping stream items small.</summary>
     public const int MaxStreamItemBodyBytes = 256 * 1024;
@@ -82,28 +82,7 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
             throw new ProblemException(429, $"{tracker.Outstanding} async writes are waiting to be stored; nothing was written. Retry after a moment, or use wait=true.",
                 retryAfter: TimeSpan.FromSeconds(1));
 
-        var stream = entry.Stream;
-        tracker.Accepted(key, batch.Rows.Length);
-        if (tracker.IsDraining)
-        {
-            // Shutdown began after the check above: the drain may not count this item, so it is not sent.
-            tracker.AcceptFailed(key, batch.Rows.Length);
-            throw new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5));
-        }
-        try
-        {
-            await stream.OnNextAsync(batch);
-        }
-        catch (Exception ex) when (IsQueueFull(ex))
-        {
-            tracker.AcceptFailed(key, batch.Rows.Length);
-            throw new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
-        }
-        catch
-        {
-            tracker.AcceptFailed(key, batch.Rows.Length);
-            throw;
-        }
+        await publisher.PublishAsync(key, entry.Stream, batch, bodyBytes);
         return batch.Rows.Length;
     }
 

@@ -54,7 +54,7 @@ public sealed class StreamQueueFullTests(GrainClusterFixture fixture) : GrainTes
     {
         var ws = await NewWorkspaceAsync();
         var definition = await Workspace(ws).CreateDatasetAsync(Definition(datasetId));
-        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), Fixture.Tracker);
+        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), Fixture.Tracker, new StreamPublisher(Fixture.Tracker));
         var options = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
 
         var hold = Fixture.Store.HoldNextWrite(definition.TableName);

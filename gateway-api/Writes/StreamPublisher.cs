@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Gateway.Errors;
+using Orleans.Streams;
+
+namespace Apperate.Actors.Gateway.Writes;
+
+/// <summary>
+/// Publishes async writes to the datasets' record streams, one publish at a time per dataset: requests that arrive
+/// while a publish is in flight are merged into the next stream item (group publish, like the dataset grain's group
+/// commit). Each request is answered once the item holding its records is on the stream.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every stream item costs a serialization, a call to the queue, a copy, a deserialization and a delivery call, whatever
+/// its size; one item per one-record request made the stream most of the service's CPU. Merged items keep each
+/// request's records together and in order, and stay within <see cref="RecordWriter.MaxStreamItemRows"/> records and
+/// <see cref="RecordWriter.MaxStreamItemBodyBytes"/> of request body.
+/// </para>
+/// <para>
+/// <see cref="WriteTracker"/> counts the merged items. A request waiting here is not yet acknowledged, so a drain
+/// that begins meanwhile refuses it (503) instead of having to wait for it.
+/// </para>
+/// </remarks>
+public sealed class StreamPublisher(WriteTracker tracker)
+{
+    private readonly ConcurrentDictionary<string, DatasetQueue> _queues = new(StringComparer.Ordinal);
+
+    /// <summary>Publishes <paramref name="batch"/> (parsed from <paramref name="bodyBytes"/> bytes of request body); completes when it is on the stream.</summary>
+    /// <exception cref="ProblemException">429 when the stream queue is full, 503 when the service began shutting down; nothing of the batch was queued.</exception>
+    public Task PublishAsync(string datasetKey, IAsyncStream<RecordBatch> stream, RecordBatch batch, long bodyBytes)
+    {
+        var pending = new Pending(batch, bodyBytes);
+        var queue = _queues.GetOrAdd(datasetKey, static (key, tracker) => new DatasetQueue(key, tracker), tracker);
+        queue.Enqueue(stream, pending);
+        return pending.Completion.Task;
+    }
+
+    private sealed class Pending(RecordBatch batch, long bodyBytes)
+    {
+        public RecordBatch Batch { get; } = batch;
+        public long BodyBytes { get; } = bodyBytes;
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class DatasetQueue(string key, WriteTracker tracker)
+    {
+        private readonly object _gate = new();
+        private readonly List<Pending> _pending = [];
+        private IAsyncStream<RecordBatch>? _stream;
+        private bool _running;
+
+        public void Enqueue(IAsyncStream<RecordBatch> stream, Pending pending)
+        {
+            lock (_gate)
+            {
+                _pending.Add(pending);
+                _stream = stream;
+                if (_running) return;
+                _running = true;
+            }
+            // The first request publishes on its own thread; requests arriving meanwhile wait for the next round.
+            _ = RunAsync();
+        }
+
+        private async Task RunAsync()
+        {
+            while (true)
+            {
+                Pending[] group;
+                IAsyncStream<RecordBatch> stream;
+                lock (_gate)
+                {
+                    if (_pending.Count == 0)
+                    {
+                        _running = false;
+                        return;
+                    }
+                    group = [.. _pending];
+                    _pending.Clear();
+                    stream = _stream!;
+                }
+                try
+                {
+                    foreach (var item in Merge(group)) await PublishItemAsync(stream, item);
+                }
+                catch (Exception ex)
+                {
+                    // Not expected (publish failures are handled per item), but a request must never wait forever.
+                    foreach (var pending in group) pending.Completion.TrySetException(ex);
+                }
+            }
+        }
+
+        private async Task PublishItemAsync(IAsyncStream<RecordBatch> stream, List<Pending> item)
+        {
+            var batch = item.Count == 1 ? item[0].Batch : Concat(item);
+            tracker.Accepted(key, batch.Rows.Length);
+            Exception? failure = null;
+            if (tracker.IsDraining)
+            {
+                // Shutdown began after these requests were checked: the drain may not count this item, so it is not sent.
+                failure = new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5));
+            }
+            else
+            {
+                try
+                {
+                    await stream.OnNextAsync(batch);
+                }
+                catch (Exception ex) when (RecordWriter.IsQueueFull(ex))
+                {
+                    failure = new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+            }
+            if (failure is not null) tracker.AcceptFailed(key, batch.Rows.Length);
+            foreach (var pending in item)
+            {
+                if (failure is null) pending.Completion.TrySetResult();
+                else pending.Completion.TrySetException(failure);
+            }
+        }
+
+        /// <summary>Splits a group into stream items: same columns and options, within the item limits, in arrival order.</summary>
+        private static List<List<Pending>> Merge(Pending[] group)
+        {
+            var items = new List<List<Pending>>();
+            List<Pending>? open = null;
+            int rows = 0;
+            long bytes = 0;
+            foreach (var pending in group)
+            {
+                var batch = pending.Batch;
+                if (open is null || !SameShape(open[0].Batch, batch) ||
+                    rows + batch.Rows.Length > RecordWriter.MaxStreamItemRows || bytes + pending.BodyBytes > RecordWriter.MaxStreamItemBodyBytes)
+                {
+                    open = [];
+                    items.Add(open);
+                    rows = 0;
+                    bytes = 0;
+                }
+                open.Add(pending);
+                rows += batch.Rows.Length;
+                bytes += pending.BodyBytes;
+            }
+            return items;
+        }
+
+        private static bool SameShape(RecordBatch a, RecordBatch b) =>
+            a.Duplicates == b.Duplicates && a.Persist == b.Persist && a.Columns.AsSpan().SequenceEqual(b.Columns);
+
+        private static RecordBatch Concat(List<Pending> item)
+        {
+            var rows = new RecordRow[item.Sum(p => p.Batch.Rows.Length)];
+            var at = 0;
+            foreach (var pending in item)
+            {
+                pending.Batch.Rows.CopyTo(rows, at);
+                at += pending.Batch.Rows.Length;
+            }
+            return item[0].Batch with { Rows = rows };
+        }
+    }
+}
