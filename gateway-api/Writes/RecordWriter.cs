@@ -24,7 +24,7 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
     /// Async requests with more records than this go to the grain directly: the memory stream's cache silently
     /// drops an item that serializes to more than its 1 MB block, so items stay far below that.
     /// </summary>
-    public const int MaxStreamItemRows = 2_000;
+    public const int MaxStreamItemRows = RecordStreamPublishing.MaxItemRows;
 
     /// <summary>
     /// Accepted async items not yet committed, beyond which new async writes get 429. Orleans' memory stream moves
@@ -94,7 +94,7 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
         {
             await stream.OnNextAsync(batch);
         }
-        catch (Exception ex) when (IsQueueFull(ex))
+        catch (Exception ex) when (RecordStreamPublishing.IsQueueFull(ex))
         {
             tracker.AcceptFailed(key, batch.Rows.Length);
             throw new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
@@ -121,13 +121,5 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
         }
         return await datasets.GetAsync(workspace, datasetId, refresh: true)
             ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
-    }
-
-    /// <summary>True when a publish failed because the bounded stream queue is full (Orleans raises a plain exception for it).</summary>
-    internal static bool IsQueueFull(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-            if (e.Message.Contains("reached its maximum", StringComparison.OrdinalIgnoreCase)) return true;
-        return false;
     }
 }
