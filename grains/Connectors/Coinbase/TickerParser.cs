@@ -121,21 +121,21 @@ public static class TickerParser
         switch (type)
         {
             case PropertyType.Number:
-            {
-                double d;
-                if (reader.TokenType == JsonTokenType.String)
                 {
-                    // The feed sends decimals as strings; parse them from the bytes without allocating a string.
-                    if (reader.ValueIsEscaped || !Utf8Parser.TryParse(reader.ValueSpan, out d, out var used) || used != reader.ValueSpan.Length || !double.IsFinite(d))
+                    double d;
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        // The feed sends decimals as strings; parse them from the bytes without allocating a string.
+                        if (reader.ValueIsEscaped || !Utf8Parser.TryParse(reader.ValueSpan, out d, out var used) || used != reader.ValueSpan.Length || !double.IsFinite(d))
+                            return false;
+                    }
+                    else if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out d))
+                    {
                         return false;
+                    }
+                    value = d;
+                    return true;
                 }
-                else if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out d))
-                {
-                    return false;
-                }
-                value = d;
-                return true;
-            }
             case PropertyType.Integer:
                 if (!TryInteger(ref reader, out var n)) return false;
                 value = n;

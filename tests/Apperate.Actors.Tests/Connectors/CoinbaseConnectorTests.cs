@@ -280,6 +280,42 @@ public sealed class CoinbaseConnectorTests(ConnectorFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_feed_that_goes_away_is_retried_with_backoff_and_the_failures_show_in_the_stats()
+    {
+        var feed = await ExchangeFeedServer.StartAsync("BTC-USD");
+        var name = UniqueName("GONE");
+        var path = $"/v1/connectors/connector/{name}";
+        try
+        {
+            (await Api.Post(path, Body(Api.UniqueId("GONE"), feed.Url, true, "BTC-USD"))).Expect(201);
+            await WaitForStatus(name, "received");
+            (await Api.Put(path, """{"selectedStream":"ticker"}""")).Expect(200);
+            (await Api.Put(path, """{"status":"running"}""")).Expect(200);
+            await Eventually.Until(() => Task.FromResult(feed.Subscribed == 1), Soon, "the connector to subscribe");
+        }
+        finally
+        {
+            await feed.DisposeAsync();
+        }
+
+        // The feed is gone: every reconnect fails; the connector keeps running and retrying, and says so.
+        JsonObject connector = [];
+        await Eventually.Until(async () =>
+        {
+            connector = await Connector(name);
+            return connector["stats"]!["consecutiveFailures"]!.GetValue<int>() >= 2;
+        }, Soon, "two failures in a row to show in the stats");
+        Assert.Equal("running", connector["state"]!["status"]!.GetValue<string>());
+        Assert.Contains(feed.Url["ws://".Length..], connector["stats"]!["lastError"]!.GetValue<string>());
+        Assert.True(connector["stats"]!["restarts"]!.GetValue<int>() >= 2, connector.ToJsonString());
+        var log = (await Api.Get($"/v1/logs/{Ws}?period=1h")).Expect(200).Json.AsArray();
+        Assert.Contains(log, e => e!["sourceId"]?.GetValue<string>() == name && e["level"]!.GetValue<string>() == "warning"
+            && e["message"]!.GetValue<string>().Contains("retrying in"));
+        (await Api.Put(path, """{"status":"stopped"}""")).Expect(200);
+        (await Api.Delete(path)).Expect(200);
+    }
+
+    [Fact]
     public async Task Invalid_bodies_are_400_naming_each_problem()
     {
         var url = $"/v1/connectors/connector/{UniqueName("INV")}";
