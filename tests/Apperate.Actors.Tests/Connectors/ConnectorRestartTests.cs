@@ -1,10 +1,12 @@
+using System.Diagnostics;
 using Apperate.Actors.Tests.Http;
 using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
 
 namespace Apperate.Actors.Tests.Connectors;
 
 /// <summary>A running connector across restarts of the real process on the same data directory.</summary>
-public sealed class ConnectorRestartTests
+public sealed class ConnectorRestartTests(ITestOutputHelper output)
 {
     private const string Ws = Api.Workspace;
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(30);
@@ -63,9 +65,11 @@ public sealed class ConnectorRestartTests
 
         await using var second = new SiloProcess(first.DataDirectory, first.Token);
         await second.StartAsync();
+        var sinceReady = Stopwatch.StartNew();
         // Nobody calls the connector: the start-up resume brings it back.
         await Eventually.Until(() => Task.FromResult(feed.Subscriptions > subscriptions && feed.Subscribed == 1), Soon,
             $"the connector to subscribe again after the restart{Environment.NewLine}{second.Tail()}");
+        output.WriteLine($"The connector subscribed again {sinceReady.ElapsedMilliseconds} ms after the restarted service was ready.");
         var connector = (await second.Api.Get("/v1/connectors/connector/BTC")).Expect(200).Json[0]!;
         Assert.Equal("running", connector["state"]!["status"]!.GetValue<string>());
         Assert.Equal(execId, connector["state"]!["execId"]!.GetValue<string>());

@@ -144,18 +144,17 @@ public sealed class ExchangeFeedServer : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextId);
         try
         {
-            using var deadline = new CancellationTokenSource(SubscribeDeadline);
-            string? first;
-            try
-            {
-                first = await ReceiveAsync(socket, deadline.Token);
-            }
-            catch (OperationCanceledException)
+            // Canceling a WebSocket receive aborts the socket, so the deadline races the receive instead.
+            var receive = ReceiveAsync(socket, context.RequestAborted);
+            if (await Task.WhenAny(receive, Task.Delay(SubscribeDeadline)) != receive)
             {
                 Interlocked.Increment(ref _timeouts);
                 await subscriber.CloseAsync(WebSocketCloseStatus.PolicyViolation, "subscribe within 5 seconds");
+                // The client answers the close; its answer completes the pending receive.
+                await Task.WhenAny(receive, Task.Delay(TimeSpan.FromSeconds(2)));
                 return;
             }
+            var first = await receive;
             if (first is null) return;
             if (!await SubscribeAsync(subscriber, first)) return;
             _subscribers[id] = subscriber;
