@@ -34,8 +34,8 @@ public sealed class CoinbaseConnectorTests(ConnectorFixture fixture) : IClassFix
     private Api Api => fixture.Api;
     private ExchangeFeedServer Feed => fixture.Feed;
 
-    /// <summary>The seed's COINBASE schema, verbatim.</summary>
-    private const string SeedSchema = """
+    /// <summary>The COINBASE schema as Apperate's connector guide publishes it, verbatim.</summary>
+    private const string PublishedSchema = """
         {"type":"object","properties":{"id":{"type":"string","minLength":1,"pattern":"^[a-zA-Z0-9-_]+$","title":"Coinbase Tap"},
         "datasetId":{"type":"string","minLength":0},"wait":{"type":"boolean","default":"true"},
         "connectorType":{"type":"string","enum":["MYSQL","COINBASE","ETHEREUM"]},
@@ -98,18 +98,18 @@ public sealed class CoinbaseConnectorTests(ConnectorFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task The_seed_walkthrough_works_as_written()
+    public async Task The_connector_guide_walkthrough_works_as_written()
     {
         // Get the connector schemas.
         var all = (await Api.Get("/v1/connectors")).Expect(200).Json.AsArray();
         Assert.Equal(["Coinbase Tap Schema", "Ethereum Tap Schema", "MySQL Tap Schema"], all.Select(s => s!["title"]!.GetValue<string>()));
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(SeedSchema), all[0]), all[0]!.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(PublishedSchema), all[0]), all[0]!.ToJsonString());
         var coinbase = (await Api.Get("/v1/connectors/COINBASE")).Expect(200).Json.AsArray();
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($"[{SeedSchema}]"), coinbase), coinbase.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($"[{PublishedSchema}]"), coinbase), coinbase.ToJsonString());
         Assert.Equal("Ethereum Tap Schema", (await Api.Get("/v1/connectors/ETHEREUM")).Expect(200).Json[0]!["title"]!.GetValue<string>());
         Assert.Equal("MySQL Tap Schema", (await Api.Get("/v1/connectors/MYSQL")).Expect(200).Json[0]!["title"]!.GetValue<string>());
 
-        // Create a connector (the seed's body, pointed at the loopback feed).
+        // Create a connector (the guide's body, pointed at the loopback feed).
         var dataset = Api.UniqueId("COINBASE");
         (await Api.Post("/v1/connectors/connector/BTC", Body(dataset, Feed.Url, true, "BTC-USD", "LINK-USD")))
             .ExpectJson(201, """{"success":true,"message":"created connector 'BTC'"}""");

@@ -13,7 +13,7 @@ public sealed class ConnectorRequestTests
     private static string[] Fields(ApperateException ex) => ex.Errors.Select(e => e.Field!).ToArray();
 
     [Fact]
-    public void The_seed_body_is_a_valid_definition()
+    public void The_guide_body_is_a_valid_definition()
     {
         var definition = ConnectorRequests.ParseCreate("YOUR_CONNECTOR", """
             {"datasetId":"YOUR_DATASET","config":{"url":"wss://ws-feed.exchange.coinbase.com","productId":["BTC-USD","LINK-USD"]},
