@@ -26,7 +26,7 @@ public static class ApperateGateway
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Apperate.Actors API";
-            document.Info.Description = "Datasets with a time-series unique index, real-time writes, queries and tokens.";
+            document.Info.Description = "Datasets with a time-series unique index, real-time writes, queries, tokens and data-source connectors.";
             return Task.CompletedTask;
         }));
         return services;
@@ -57,6 +57,7 @@ public static class ApperateGateway
         app.MapDataEndpoints();
         app.MapTokenEndpoints();
         app.MapJobEndpoints();
+        app.MapConnectorEndpoints();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using Apperate.Actors;
+using Apperate.Actors.Connectors;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway;
 using Apperate.Actors.Gateway.Endpoints;
@@ -38,6 +39,7 @@ builder.Services.AddSingleton<IRecordStore>(new SqliteRecordStore(storage.Record
 builder.Services.AddSingleton<IRecordEventSink, NoRecordEvents>();
 builder.Services.AddSingleton<WriteTracker>();
 builder.Services.AddSingleton(new Apperate.Actors.Gateway.Ingest.IngestSpool(Path.Combine(storage.DataDirectory, "spool")));
+builder.Services.AddConnectorSources();
 
 builder.UseOrleans(silo =>
 {
@@ -53,10 +55,14 @@ builder.UseOrleans(silo =>
     silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.GrainState)
         .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
     silo.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
+    // Durable reminders keep running connectors running across restarts.
+    silo.AddReminders();
+    silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(storage));
 });
 
 builder.Services.AddHostedService<WorkspaceBootstrap>();
 builder.Services.AddHostedService<WriteDrain>();
+builder.Services.AddHostedService<ConnectorResume>();
 builder.Services.AddSingleton<IReadinessCheck, SiloReadiness>();
 builder.Services.AddApperateGateway();
 

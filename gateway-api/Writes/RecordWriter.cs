@@ -24,7 +24,7 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
     /// Async requests with more records than this go to the grain directly: the memory stream's cache silently
     /// drops an item that serializes to more than its 1 MB block, so items stay far below that.
     /// </summary>
-    public const int MaxStreamItemRows = 2_000;
+    public const int MaxStreamItemRows = RecordStreamPublishing.MaxItemRows;
 
     /// <summary>
     /// Accepted async items not yet committed, beyond which new async writes get 429. Orleans' memory stream moves
@@ -100,13 +100,5 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
         }
         return await datasets.GetAsync(workspace, datasetId, refresh: true)
             ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
-    }
-
-    /// <summary>True when a publish failed because the bounded stream queue is full (Orleans raises a plain exception for it).</summary>
-    internal static bool IsQueueFull(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-            if (e.Message.Contains("reached its maximum", StringComparison.OrdinalIgnoreCase)) return true;
-        return false;
     }
 }

@@ -108,7 +108,7 @@ public sealed class StreamPublisher(WriteTracker tracker)
                 {
                     await stream.OnNextAsync(batch);
                 }
-                catch (Exception ex) when (RecordWriter.IsQueueFull(ex))
+                catch (Exception ex) when (RecordStreamPublishing.IsQueueFull(ex))
                 {
                     failure = new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
                 }

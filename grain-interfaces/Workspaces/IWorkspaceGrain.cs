@@ -46,4 +46,13 @@ public interface IWorkspaceGrain : IGrainWithStringKey
 
     /// <summary>The remembered batch-load job ids, oldest first.</summary>
     Task<string[]> ListJobsAsync();
+
+    /// <summary>Records a connector name (as created) in the registry; repeating it changes nothing.</summary>
+    Task AddConnectorAsync(string name);
+
+    /// <summary>Removes a connector name from the registry (ignoring case).</summary>
+    Task RemoveConnectorAsync(string name);
+
+    /// <summary>The connector names as created, ordered ignoring case.</summary>
+    Task<string[]> ListConnectorsAsync();
 }

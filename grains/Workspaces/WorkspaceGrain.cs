@@ -163,6 +163,29 @@ public sealed partial class WorkspaceGrain(
         return Task.FromResult(State.Jobs.ToArray());
     }
 
+    /// <inheritdoc />
+    public async Task AddConnectorAsync(string name)
+    {
+        RequireExists();
+        if (State.Connectors.TryGetValue(Names.Normalize(name), out var existing) && existing == name) return;
+        State.Connectors[Names.Normalize(name)] = name;
+        await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveConnectorAsync(string name)
+    {
+        RequireExists();
+        if (State.Connectors.Remove(Names.Normalize(name))) await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<string[]> ListConnectorsAsync()
+    {
+        RequireExists();
+        return Task.FromResult(State.Connectors.Values.Order(StringComparer.OrdinalIgnoreCase).ToArray());
+    }
+
     private const int MaxJobs = 1_000;
 
     private async Task<CreatedToken> AddTokenAsync(TokenType type, string? name, Dictionary<string, TokenPermission> permissions, string text)

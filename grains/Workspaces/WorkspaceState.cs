@@ -17,6 +17,9 @@ public sealed class WorkspaceState
 
     /// <summary>Batch-load job ids, oldest first (the newest 1,000).</summary>
     [Id(3)] public List<string> Jobs { get; set; } = [];
+
+    /// <summary>Upper-case connector name to the name as created.</summary>
+    [Id(4)] public Dictionary<string, string> Connectors { get; set; } = [];
 }
 
 /// <summary>The persisted state of a token grain.</summary>

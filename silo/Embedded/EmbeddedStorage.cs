@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Apperate.Actors.Silo.Embedded;
 
-/// <summary>The embedded mode's files: grain state in <c>orleans.db</c>, rows in <c>records.db</c>.</summary>
+/// <summary>The embedded mode's files: grain state and reminders in <c>orleans.db</c>, rows in <c>records.db</c>.</summary>
 public sealed class EmbeddedStorage
 {
     public EmbeddedStorage(string dataDirectory)
@@ -27,7 +27,7 @@ public sealed class EmbeddedStorage
     public string GrainStateConnectionString { get; }
 
     /// <summary>
-    /// Creates the Orleans grain-state tables on first start. The scripts are not idempotent, so they run only when
+    /// Creates the reminder table when missing, and the Orleans grain-state tables on first start. The scripts are not idempotent, so they run only when
     /// the query table is missing, inside one transaction.
     /// </summary>
     public void EnsureGrainStateSchema()
@@ -39,6 +39,11 @@ public sealed class EmbeddedStorage
             // WAL lets grain-state reads proceed during writes; FULL sync keeps acknowledged metadata across crashes.
             wal.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
             wal.ExecuteNonQuery();
+        }
+        using (var reminders = connection.CreateCommand())
+        {
+            reminders.CommandText = SqliteReminderTable.Schema;
+            reminders.ExecuteNonQuery();
         }
         using var check = connection.CreateCommand();
         check.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'OrleansQuery'";
