@@ -9,6 +9,8 @@
 #   bench/run.sh --silo-arg ARG  one more argument for the service (repeatable), e.g. --Logging:LogLevel:Default=Warning
 #   bench/run.sh --trace         also sample the service's thread stacks with dotnet-trace (bench/dotnet-tools.json)
 #                                into bench/out/silo.nettrace and its top methods into bench/out/silo-top*.txt
+#   bench/run.sh --perf          also sample the service's CPU with Linux perf (apt: linux-perf), JIT frames named,
+#                                into bench/out/silo.perf.data and its top functions into bench/out/silo-perf-*.txt
 # Other options are passed to the bench tool (see bench/README.md), e.g. --only batch,read or --rows 200000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ REPO="$(pwd)"
 RUN_COMMAND="bench/run.sh${*:+ $*}"
 
 TRACE=0
+PERF=0
 BENCH_ARGS=()
 EXTRA_SILO_ARGS=()
 while [ $# -gt 0 ]; do
@@ -23,11 +26,17 @@ while [ $# -gt 0 ]; do
     --duration) BENCH_ARGS+=("--duration" "${2:?--duration needs a number of seconds}"); shift ;;
     --silo-arg) EXTRA_SILO_ARGS+=("${2:?--silo-arg needs a value}"); shift ;;
     --trace) TRACE=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --perf) PERF=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) BENCH_ARGS+=("$1") ;;
   esac
   shift
 done
+
+if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
+  echo "--perf needs Linux perf: apt-get install -y linux-perf"
+  exit 2
+fi
 
 echo "== building Release"
 dotnet build silo/Apperate.Actors.Silo.csproj -c Release -nologo -clp:ErrorsOnly -v:q
@@ -48,6 +57,7 @@ SILO_COMMAND="${SILO_COMMAND//$TOKEN/\$TOKEN}"
 SILO_LOG="$WORK/silo.log"
 SILO_PID=""
 TRACE_PID=""
+PERF_PID=""
 
 stop_trace() {
   if [ -n "$TRACE_PID" ] && kill -0 "$TRACE_PID" 2>/dev/null; then
@@ -83,6 +93,7 @@ stop_silo() {
 }
 cleanup() {
   stop_trace
+  if [ -n "$PERF_PID" ] && kill -0 "$PERF_PID" 2>/dev/null; then kill -INT "$PERF_PID" 2>/dev/null || true; fi
   stop_silo
   rm -rf "$WORK"
 }
@@ -90,6 +101,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== starting the service: $SILO_COMMAND"
+if [ "$PERF" = 1 ]; then
+  # perf names JIT-compiled frames from /tmp/perf-<pid>.map; W^X double mapping would hide them behind memfd:doublemapper.
+  export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+fi
 (cd "$WORK" && exec dotnet "$SILO_DLL" "${SILO_ARGS[@]}") >"$SILO_LOG" 2>&1 &
 SILO_PID=$!
 
@@ -126,6 +141,13 @@ if [ "$TRACE" = 1 ]; then
   sleep 2
 fi
 
+if [ "$PERF" = 1 ]; then
+  mkdir -p "$REPO/bench/out"
+  echo "== sampling the service with perf (999 Hz, call graphs) into bench/out/silo.perf.data"
+  perf record -F 999 -g -p "$SILO_PID" -o "$REPO/bench/out/silo.perf.data" >"$WORK/perf.log" 2>&1 &
+  PERF_PID=$!
+fi
+
 set +e
 dotnet "$BENCH_DLL" --url "$URL" --token "$TOKEN" --out "$REPO/bench" --silo-pid "$SILO_PID" \
   --silo-command "$SILO_COMMAND" --run-command "$RUN_COMMAND" --work-dir "$WORK/bench" "${BENCH_ARGS[@]}"
@@ -137,6 +159,13 @@ if [ -n "$TRACE_PID" ]; then
   (cd "$REPO/bench" && dotnet tool run dotnet-trace -- report out/silo.nettrace topN -n 40 >out/silo-top-exclusive.txt 2>&1 || true)
   (cd "$REPO/bench" && dotnet tool run dotnet-trace -- report out/silo.nettrace topN -n 60 --inclusive >out/silo-top-inclusive.txt 2>&1 || true)
   echo "== trace: bench/out/silo.nettrace, bench/out/silo-top-exclusive.txt, bench/out/silo-top-inclusive.txt"
+fi
+if [ -n "$PERF_PID" ]; then
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  perf report -i "$REPO/bench/out/silo.perf.data" --no-children --sort dso,symbol --stdio -g none >"$REPO/bench/out/silo-perf-self.txt" 2>/dev/null || true
+  perf report -i "$REPO/bench/out/silo.perf.data" --children --sort symbol --stdio -g none >"$REPO/bench/out/silo-perf-inclusive.txt" 2>/dev/null || true
+  echo "== perf: bench/out/silo.perf.data, bench/out/silo-perf-self.txt, bench/out/silo-perf-inclusive.txt (perf report -i … for call graphs)"
 fi
 stop_silo
 if [ "$BENCH_STATUS" -ne 0 ]; then
