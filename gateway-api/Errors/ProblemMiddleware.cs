@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Apperate.Actors.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -52,7 +53,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         response.StatusCode = status;
         response.ContentType = "application/problem+json";
         if (retryAfter is { } wait) response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
-        await using var writer = new Utf8JsonWriter(response.Body);
+        await using var writer = new Utf8JsonWriter(response.Body, Json.WriterOptions);
         writer.WriteStartObject();
         writer.WriteString("type", $"https://httpstatuses.io/{status}");
         writer.WriteString("title", TitleOf(status));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Gateway.Http;
 
 namespace Apperate.Actors.Gateway.Output;
 
@@ -11,7 +12,7 @@ public static class RecordOutput
     /// <summary>Writes one JSON array of every row of every result, in result and selector order.</summary>
     public static async Task WriteJsonAsync(Stream body, IReadOnlyList<QueryResult> results, bool includeSystem, CancellationToken cancellationToken)
     {
-        await using var writer = new Utf8JsonWriter(body, new JsonWriterOptions { SkipValidation = true });
+        await using var writer = new Utf8JsonWriter(body, Json.WriterOptions with { SkipValidation = true });
         writer.WriteStartArray();
         foreach (var result in results)
         {

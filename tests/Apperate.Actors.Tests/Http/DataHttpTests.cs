@@ -32,6 +32,20 @@ public sealed class DataHttpTests(SiloFixture fixture) : IAsyncLifetime
     private async Task<string> Get(string pathAndQuery) => (await _api.Data(pathAndQuery)).ToJsonString();
 
     [Fact]
+    public async Task Responses_carry_text_as_written_not_as_unicode_escapes()
+    {
+        // Valid JSON either way, but a terminal user must read 'é', '+' and apostrophes, not \u00E9, \u002B, \u0027.
+        await _api.WriteNow(_id, Rows(R("ÉTÉ+1", 9, 1, "l'été <b>")));
+        var body = (await _api.Get($"/v1/data/{Ws}/{_id}/%C3%89T%C3%89%2B1")).Body;
+        Assert.Contains("\"sym\":\"ÉTÉ+1\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"tag\":\"l'été <b>\"", body, StringComparison.Ordinal);
+
+        var missing = await _api.Get($"/v1/data/{Ws}/NoSuchDataset_{Guid.NewGuid():N}");
+        Assert.Equal(404, missing.Status);
+        Assert.Contains("Dataset 'NoSuchDataset_", missing.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_range_parameters_exactly_the_newest_record_is_returned()
     {
         Assert.Equal(Rows(A(6)), await Get($"{_id}/AAPL"));
