@@ -66,7 +66,10 @@ public sealed class ChainTracker
         foreach (var (number, hash) in _hashes) recent.Add(new JsonArray(number, hash));
         return new JsonObject
         {
-            ["number"] = Last, ["hash"] = LastHash, ["replaceThrough"] = ReplaceThrough, ["recent"] = recent,
+            ["number"] = Last,
+            ["hash"] = LastHash,
+            ["replaceThrough"] = ReplaceThrough,
+            ["recent"] = recent,
         }.ToJsonString();
     }
 

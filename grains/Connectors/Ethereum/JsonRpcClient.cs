@@ -39,7 +39,10 @@ public abstract class JsonRpcClient : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextId);
         var request = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
         {
-            ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters,
+            ["jsonrpc"] = "2.0",
+            ["id"] = id,
+            ["method"] = method,
+            ["params"] = parameters,
         });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(CallTimeout);

@@ -49,8 +49,13 @@ public sealed class MySqlConnectorTests(MySqlFixture fixture) : IClassFixture<My
     {
         var config = new JsonObject
         {
-            ["host"] = "127.0.0.1", ["port"] = Db.Port, ["database"] = database, ["user"] = Db.User,
-            ["password"] = password ?? Db.Password, ["pollIntervalMs"] = 100, ["batchSize"] = batchSize,
+            ["host"] = "127.0.0.1",
+            ["port"] = Db.Port,
+            ["database"] = database,
+            ["user"] = Db.User,
+            ["password"] = password ?? Db.Password,
+            ["pollIntervalMs"] = 100,
+            ["batchSize"] = batchSize,
         };
         if (cursor is not null) config["cursorColumn"] = cursor;
         return config;

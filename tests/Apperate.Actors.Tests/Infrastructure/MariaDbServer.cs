@@ -66,13 +66,23 @@ public sealed class MariaDbServer : IAsyncLifetime
 
     private string RootConnectionString => new MySqlConnectionStringBuilder
     {
-        Server = "127.0.0.1", Port = (uint)Port, UserID = "root", Password = "", Pooling = false, ConnectionTimeout = 5,
+        Server = "127.0.0.1",
+        Port = (uint)Port,
+        UserID = "root",
+        Password = "",
+        Pooling = false,
+        ConnectionTimeout = 5,
     }.ConnectionString;
 
     /// <summary>A connection string for <see cref="User"/> to <paramref name="database"/>.</summary>
     public string ConnectionString(string? database) => new MySqlConnectionStringBuilder
     {
-        Server = "127.0.0.1", Port = (uint)Port, UserID = User, Password = Password, Database = database ?? "", GuidFormat = MySqlGuidFormat.None,
+        Server = "127.0.0.1",
+        Port = (uint)Port,
+        UserID = User,
+        Password = Password,
+        Database = database ?? "",
+        GuidFormat = MySqlGuidFormat.None,
     }.ConnectionString;
 
     /// <summary>Runs statements as the test user.</summary>
