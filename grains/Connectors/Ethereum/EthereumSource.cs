@@ -72,10 +72,16 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
             var confirmed = await HeadAsync(client, cancellationToken) - config.Confirmations;
             var blocks = 0;
             var reorgAt = -1L;
+            var unavailable = false;
             while (next <= confirmed && blocks < MaxBatchBlocks && rows.Count < MaxBatchRows)
             {
                 var block = await Rpc(client, "eth_getBlockByNumber", [HexQuantity.From(next), true], cancellationToken);
-                if (block.ValueKind != JsonValueKind.Object) break;
+                if (block.ValueKind != JsonValueKind.Object)
+                {
+                    // Not served yet although the head says so (a load-balanced node): wait like at the head.
+                    unavailable = true;
+                    break;
+                }
                 var (number, hash, parentHash) = Decode(next, () => EthereumRecords.Header(block));
                 if (!tracker.Extends(number, parentHash))
                 {
@@ -105,7 +111,7 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
                 next = tracker.RewindTo(ancestor);
                 continue;
             }
-            if (blocks == MaxBatchBlocks || rows.Count >= MaxBatchRows || next <= confirmed) continue;
+            if (!unavailable && next <= confirmed) continue;
             await WaitForHeadAsync(client, config.PollInterval, cancellationToken);
         }
     }

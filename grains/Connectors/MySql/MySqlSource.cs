@@ -69,71 +69,100 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
 
         if (position is null && needsSnapshot)
         {
-            await using var connection = await OpenAsync(config, cancellationToken);
-            var max = await ScalarAsync(connection, $"SELECT CAST(MAX({MySqlTypes.Quote(cursor.Column.Name)}) AS CHAR) FROM {MySqlTypes.Quote(table.Name)}", cancellationToken);
+            var max = await ScalarAsync(config, $"SELECT CAST(MAX({MySqlTypes.Quote(cursor.Column.Name)}) AS CHAR) FROM {MySqlTypes.Quote(table.Name)}", cancellationToken);
             position = MySqlPosition.Snapshot(max, null);
         }
         position ??= MySqlPosition.Poll([]);
 
         while (position.InSnapshot)
         {
-            var rows = new List<RecordRow>();
-            string[]? lastKey = null;
-            await using (var connection = await OpenAsync(config, cancellationToken))
-            {
-                await using var command = connection.CreateCommand();
-                var keys = string.Join(", ", keyColumns.Select(k => MySqlTypes.Quote(k.Column.Name)));
-                var keyTexts = string.Join(", ", keyColumns.Select((k, i) => $"CAST({MySqlTypes.Quote(k.Column.Name)} AS CHAR) AS __apperate_key{i}"));
-                var where = "";
-                if (position.SnapshotAfter is { } after)
-                {
-                    where = $"WHERE ({keys}) > ({string.Join(", ", keyColumns.Select((k, i) => Typed($"@k{i}", k.Column)))})";
-                    for (var i = 0; i < after.Length; i++) command.Parameters.AddWithValue($"@k{i}", after[i]);
-                }
-                command.CommandText = $"SELECT {SelectList(columns)}, {keyTexts} FROM {MySqlTypes.Quote(table.Name)} {where} ORDER BY {keys} LIMIT {config.BatchSize}";
-                await using var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), config);
-                while (await Run(() => reader.ReadAsync(cancellationToken), config))
-                {
-                    rows.Add(ToRecord(reader, columns, run.Stream.ColumnMapping));
-                    lastKey = keyColumns.Select((_, i) => reader.GetString(columns.Length + i)).ToArray();
-                }
-            }
-            position = rows.Count < config.BatchSize
+            var (rows, lastKey) = await ReadSnapshotPageAsync(config, table, columns, keyColumns, run.Stream.ColumnMapping, position.SnapshotAfter, cancellationToken);
+            position = rows.Length < config.BatchSize
                 ? MySqlPosition.Poll(position.SnapshotCursorMax is { } max ? [new MySqlPosition.Seen(max, "")] : [])
                 : MySqlPosition.Snapshot(position.SnapshotCursorMax, lastKey);
-            yield return new SourceBatch(new RecordBatch(run.Stream.Columns, rows.ToArray(), DuplicateKeyHandling.Replace), position.ToCheckpoint());
+            yield return new SourceBatch(new RecordBatch(run.Stream.Columns, rows, DuplicateKeyHandling.Replace), position.ToCheckpoint());
         }
 
         while (true)
         {
             var limit = config.BatchSize + position.Tail.Length;
+            var (rows, read) = await PollAsync(config, table, columns, keyColumns, cursor, run.Stream.ColumnMapping, position, limit, cancellationToken);
+            if (read.Length > 0) position = MySqlPosition.Poll(read.TakeLast(Overlap).ToArray());
+            if (rows.Length > 0)
+                yield return new SourceBatch(new RecordBatch(run.Stream.Columns, rows, DuplicateKeyHandling.Replace), position.ToCheckpoint());
+            if (read.Length < limit) await Task.Delay(config.PollInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>One keyset page of the snapshot, in primary-key order after <paramref name="after"/>.</summary>
+    private static async Task<(RecordRow[] Rows, string[]? LastKey)> ReadSnapshotPageAsync(MySqlConfig config, MySqlTable table,
+        MySqlMappedColumn[] columns, MySqlMappedColumn[] keyColumns, ColumnMapping mapping, string[]? after, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(config, cancellationToken);
+            await using var command = connection.CreateCommand();
+            var keys = string.Join(", ", keyColumns.Select(k => MySqlTypes.Quote(k.Column.Name)));
+            var keyTexts = string.Join(", ", keyColumns.Select((k, i) => $"CAST({MySqlTypes.Quote(k.Column.Name)} AS CHAR) AS __apperate_key{i}"));
+            var where = "";
+            if (after is not null)
+            {
+                where = $"WHERE ({keys}) > ({string.Join(", ", keyColumns.Select((k, i) => Typed($"@k{i}", k.Column)))})";
+                for (var i = 0; i < after.Length; i++) command.Parameters.AddWithValue($"@k{i}", after[i]);
+            }
+            command.CommandText = $"SELECT {SelectList(columns)}, {keyTexts} FROM {MySqlTypes.Quote(table.Name)} {where} ORDER BY {keys} LIMIT {config.BatchSize}";
+            var rows = new List<RecordRow>();
+            string[]? lastKey = null;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(ToRecord(reader, columns, mapping));
+                lastKey = new string[keyColumns.Length];
+                for (var i = 0; i < keyColumns.Length; i++) lastKey[i] = reader.GetString(columns.Length + i);
+            }
+            return (rows.ToArray(), lastKey);
+        }
+        catch (MySqlException ex)
+        {
+            throw Translate(ex, config);
+        }
+    }
+
+    /// <summary>
+    /// One poll: the rows from the oldest cursor value of the position's tail on, in cursor order; returns the rows not
+    /// read before and every row read (for the next tail).
+    /// </summary>
+    private static async Task<(RecordRow[] Rows, MySqlPosition.Seen[] Read)> PollAsync(MySqlConfig config, MySqlTable table, MySqlMappedColumn[] columns,
+        MySqlMappedColumn[] keyColumns, MySqlMappedColumn cursor, ColumnMapping mapping, MySqlPosition position, int limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(config, cancellationToken);
+            await using var command = connection.CreateCommand();
+            var quotedCursor = MySqlTypes.Quote(cursor.Column.Name);
+            var where = "";
+            if (position.Tail.Length > 0)
+            {
+                where = $"WHERE {quotedCursor} >= {Typed("@from", cursor.Column)}";
+                command.Parameters.AddWithValue("@from", position.Tail[0].Cursor);
+            }
+            var order = string.Join(", ", new[] { quotedCursor }.Concat(keyColumns.Select(k => MySqlTypes.Quote(k.Column.Name))).Distinct());
+            command.CommandText = $"SELECT {SelectList(columns)}, CAST({quotedCursor} AS CHAR) AS {CursorAlias} FROM {MySqlTypes.Quote(table.Name)} {where} ORDER BY {order} LIMIT {limit}";
             var rows = new List<RecordRow>();
             var read = new List<MySqlPosition.Seen>();
-            await using (var connection = await OpenAsync(config, cancellationToken))
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                await using var command = connection.CreateCommand();
-                var quotedCursor = MySqlTypes.Quote(cursor.Column.Name);
-                var where = "";
-                if (position.Tail.Length > 0)
-                {
-                    where = $"WHERE {quotedCursor} >= {Typed("@from", cursor.Column)}";
-                    command.Parameters.AddWithValue("@from", position.Tail[0].Cursor);
-                }
-                var order = string.Join(", ", new[] { quotedCursor }.Concat(keyColumns.Select(k => MySqlTypes.Quote(k.Column.Name))).Distinct());
-                command.CommandText = $"SELECT {SelectList(columns)}, CAST({quotedCursor} AS CHAR) AS {CursorAlias} FROM {MySqlTypes.Quote(table.Name)} {where} ORDER BY {order} LIMIT {limit}";
-                await using var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), config);
-                while (await Run(() => reader.ReadAsync(cancellationToken), config))
-                {
-                    var row = ToRecord(reader, columns, run.Stream.ColumnMapping);
-                    var seen = new MySqlPosition.Seen(reader.IsDBNull(columns.Length) ? "" : reader.GetString(columns.Length), row.Key + "\u001f" + row.Subkey);
-                    read.Add(seen);
-                    if (!position.Tail.Contains(seen)) rows.Add(row);
-                }
+                var row = ToRecord(reader, columns, mapping);
+                var seen = new MySqlPosition.Seen(reader.IsDBNull(columns.Length) ? "" : reader.GetString(columns.Length), row.Key + "\u001f" + row.Subkey);
+                read.Add(seen);
+                if (!position.Tail.Contains(seen)) rows.Add(row);
             }
-            if (read.Count > 0) position = MySqlPosition.Poll(read.TakeLast(Overlap).ToArray());
-            if (rows.Count > 0)
-                yield return new SourceBatch(new RecordBatch(run.Stream.Columns, rows.ToArray(), DuplicateKeyHandling.Replace), position.ToCheckpoint());
-            if (read.Count < limit) await Task.Delay(config.PollInterval, cancellationToken);
+            return (rows.ToArray(), read.ToArray());
+        }
+        catch (MySqlException ex)
+        {
+            throw Translate(ex, config);
         }
     }
 
@@ -167,6 +196,18 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
 
     private static async Task<List<MySqlTable>> TablesAsync(MySqlConfig config, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadTablesAsync(config, cancellationToken);
+        }
+        catch (MySqlException ex)
+        {
+            throw Translate(ex, config);
+        }
+    }
+
+    private static async Task<List<MySqlTable>> ReadTablesAsync(MySqlConfig config, CancellationToken cancellationToken)
+    {
         await using var connection = await OpenAsync(config, cancellationToken);
         var columns = new Dictionary<string, List<MySqlColumn>>(StringComparer.Ordinal);
         var keys = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -181,7 +222,7 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
                   WHERE TABLE_SCHEMA = @db AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_NAME, ORDINAL_POSITION;
                 """;
             command.Parameters.AddWithValue("@db", config.Database);
-            await using var reader = await Run(() => command.ExecuteReaderAsync(cancellationToken), config);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) names.Add(reader.GetString(0));
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -208,11 +249,11 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
         var connection = new MySqlConnection(config.ConnectionString);
         try
         {
-            await Run(() => connection.OpenAsync(cancellationToken), config);
+            await connection.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
             // TIMESTAMP columns are read in UTC.
             command.CommandText = "SET time_zone = '+00:00'";
-            await Run(() => command.ExecuteNonQueryAsync(cancellationToken), config);
+            await command.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
         catch
@@ -222,37 +263,31 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
         }
     }
 
-    private static async Task<string?> ScalarAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is null or DBNull ? null : Convert.ToString(value, CultureInfo.InvariantCulture);
-    }
-
-    private static Task Run(Func<Task> call, MySqlConfig config) => Run(async () => { await call(); return true; }, config);
-
-    /// <summary>Runs one database call and turns its failure into the connector's terms.</summary>
-    private static async Task<T> Run<T>(Func<Task<T>> call, MySqlConfig config)
+    private static async Task<string?> ScalarAsync(MySqlConfig config, string sql, CancellationToken cancellationToken)
     {
         try
         {
-            return await call();
-        }
-        catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied)
-        {
-            throw new ConnectorSourceException($"authentication failed for user '{config.User}' at {config.Where}: {ex.Message}", fatal: true, ex);
-        }
-        catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.UnknownDatabase or MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError
-            or MySqlErrorCode.TableAccessDenied or MySqlErrorCode.ColumnAccessDenied)
-        {
-            throw new ConnectorSourceException($"{config.Where}: {ex.Message}", fatal: true, ex);
+            await using var connection = await OpenAsync(config, cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            var value = await command.ExecuteScalarAsync(cancellationToken);
+            return value is null or DBNull ? null : Convert.ToString(value, CultureInfo.InvariantCulture);
         }
         catch (MySqlException ex)
         {
-            throw new ConnectorSourceException($"cannot read {config.Where}: {ex.Message}", fatal: false, ex);
+            throw Translate(ex, config);
         }
     }
+
+    /// <summary>A database failure in the connector's terms: credentials and missing objects are fatal, the rest is retried.</summary>
+    private static ConnectorSourceException Translate(MySqlException ex, MySqlConfig config) => ex.ErrorCode switch
+    {
+        MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied =>
+            new ConnectorSourceException($"authentication failed for user '{config.User}' at {config.Where}: {ex.Message}", fatal: true, ex),
+        MySqlErrorCode.UnknownDatabase or MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError or MySqlErrorCode.TableAccessDenied
+            or MySqlErrorCode.ColumnAccessDenied => new ConnectorSourceException($"{config.Where}: {ex.Message}", fatal: true, ex),
+        _ => new ConnectorSourceException($"cannot read {config.Where}: {ex.Message}", fatal: false, ex),
+    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MySQL {Where}: table {Table} is not offered: {Problem}")]
     private partial void LogTableSkipped(string where, string table, string problem);
