@@ -140,7 +140,8 @@ public sealed class MySqlConnectorTests(MySqlFixture fixture) : IClassFixture<My
         foreach (var column in new[] { "amount", "traded_at", "volume", "note", "qty", "price", "day" })
             Assert.True(!nulls.ContainsKey(column) || nulls[column] is null, nulls.ToJsonString());
         Assert.Equal("2.500000000000000000", (await Api.Data($"{dataset}/5"))[0]!["amount"]!.GetValue<string>());
-        Assert.Equal(5, (await Api.Connector(name))["stats"]!["recordsWritten"]!.GetValue<long>());
+        await Eventually.Until(async () => (await Api.Connector(name))["stats"]!["recordsWritten"]!.GetValue<long>() == 5, ConnectorApi.Soon,
+            "the stats to count 5 records");
         (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
     }
 
@@ -190,6 +191,44 @@ public sealed class MySqlConnectorTests(MySqlFixture fixture) : IClassFixture<My
         var connector = await second.Api.Connector("TABLE");
         Assert.Equal("running", connector["state"]!["status"]!.GetValue<string>());
         (await second.Api.Put("/v1/connectors/connector/TABLE", """{"status":"stopped"}""")).Expect(200);
+    }
+
+    [Fact]
+    public async Task A_lost_database_connection_is_retried_with_backoff_and_reading_goes_on()
+    {
+        var database = await Db.CreateDatabaseAsync("lost");
+        await Db.ExecuteAsync(database, $"{TradesTable}; INSERT INTO trades (note) VALUES ('a'), ('b');");
+        var dataset = Api.UniqueId("MYSQL_LOST");
+        var name = ConnectorApi.UniqueName("LOST");
+        await Api.StartConnector(name, "MYSQL", dataset, Config(database), "trades", fixture.Diagnostics);
+        await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 2, "the two existing rows", fixture.Diagnostics);
+
+        await Db.StopAsync();
+        JsonObject connector = [];
+        try
+        {
+            await Eventually.Until(async () =>
+            {
+                connector = await Api.Connector(name);
+                return connector["stats"]!["consecutiveFailures"]!.GetValue<int>() >= 1;
+            }, ConnectorApi.Soon, "the connector to count a failed read while the database is down");
+        }
+        finally
+        {
+            await Db.StartAsync();
+        }
+        Assert.Equal("running", connector["state"]!["status"]!.GetValue<string>());
+        Assert.Contains("cannot read", connector["stats"]!["lastError"]!.GetValue<string>());
+
+        await Db.ExecuteAsync(database, "INSERT INTO trades (note) VALUES ('c')");
+        var rows = await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 3, "the row inserted after the database came back", fixture.Diagnostics);
+        Assert.Equal([1L, 2L, 3L], Ids(rows));
+        Assert.Equal(3, await Api.RecordCount(dataset));
+        // A stored batch resets the failure count (saved right after the write).
+        await Eventually.Until(async () => (await Api.Connector(name))["stats"]!["consecutiveFailures"]!.GetValue<int>() == 0, ConnectorApi.Soon,
+            "the failure count to be reset");
+        Assert.Equal("running", (await Api.Connector(name))["state"]!["status"]!.GetValue<string>());
+        (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
     }
 
     [Fact]

@@ -14,6 +14,8 @@ public sealed class MariaDbServer : IAsyncLifetime
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "apperate-mariadb", Guid.NewGuid().ToString("N"));
     private ServerProcess? _server;
+    private string _mariadbd = "";
+    private string[] _arguments = [];
 
     /// <summary>The user the connectors log in as.</summary>
     public string User => "apperate";
@@ -40,16 +42,33 @@ public sealed class MariaDbServer : IAsyncLifetime
             ["--no-defaults", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db", .. asRoot],
             TimeSpan.FromSeconds(90));
         Port = SiloProcess.FreePorts(1)[0];
-        _server = ServerProcess.Start(mariadbd,
+        _arguments =
         [
             "--no-defaults", .. asRoot, $"--datadir={data}", $"--port={Port}", "--bind-address=127.0.0.1",
             $"--socket={Path.Combine(_directory, "sock")}", $"--pid-file={Path.Combine(_directory, "pid")}",
             "--skip-networking=0", "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-        ]);
+        ];
+        _mariadbd = mariadbd;
+        await StartAsync();
+        await ExecuteAsync(null, $"CREATE USER '{User}'@'%' IDENTIFIED BY '{Password}'; GRANT ALL ON *.* TO '{User}'@'%'");
+    }
+
+    /// <summary>Stops the server (SIGTERM, by process id): clients lose their connections.</summary>
+    public async Task StopAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+        _server = null;
+    }
+
+    /// <summary>Starts the server on its port and data directory and waits until it accepts connections.</summary>
+    public async Task StartAsync()
+    {
+        var server = ServerProcess.Start(_mariadbd, _arguments);
+        _server = server;
         await Eventually.Until(async () =>
         {
-            if (!_server.IsRunning) throw new InvalidOperationException($"mariadbd exited before it was ready:{Environment.NewLine}{_server.Tail()}");
+            if (!server.IsRunning) throw new InvalidOperationException($"mariadbd exited before it was ready:{Environment.NewLine}{server.Tail()}");
             try
             {
                 await using var root = new MySqlConnection(RootConnectionString);
@@ -60,8 +79,7 @@ public sealed class MariaDbServer : IAsyncLifetime
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(60), $"mariadbd (pid {_server.Id}) to accept connections on 127.0.0.1:{Port}");
-        await ExecuteAsync(null, $"CREATE USER '{User}'@'%' IDENTIFIED BY '{Password}'; GRANT ALL ON *.* TO '{User}'@'%'");
+        }, TimeSpan.FromSeconds(60), $"mariadbd (pid {server.Id}) to accept connections on 127.0.0.1:{Port}");
     }
 
     private string RootConnectionString => new MySqlConnectionStringBuilder
