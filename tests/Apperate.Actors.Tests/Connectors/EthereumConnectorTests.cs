@@ -119,7 +119,8 @@ public sealed class EthereumConnectorTests(EthereumFixture fixture) : IClassFixt
         var blocksName = ConnectorApi.UniqueName("RBLK");
         var txName = ConnectorApi.UniqueName("RTXS");
         await Api.StartConnector(blocksName, "ETHEREUM", blocks, Config(Anvil.HttpUrl, start), "blocks", fixture.Diagnostics);
-        await Api.StartConnector(txName, "ETHEREUM", transactions, Config(Anvil.HttpUrl, start), "transactions", fixture.Diagnostics);
+        // Written through the async path: the replacement must not race records still on the record stream.
+        await Api.StartConnector(txName, "ETHEREUM", transactions, Config(Anvil.HttpUrl, start), "transactions", fixture.Diagnostics, wait: false);
 
         await Anvil.MineAsync();
         await Anvil.SendAsync(accounts[4], accounts[5], 1_000);
@@ -163,6 +164,23 @@ public sealed class EthereumConnectorTests(EthereumFixture fixture) : IClassFixt
         Assert.True(all.Count(t => t!["hash"]!.GetValue<string>() == orphanedTx) <= 1, all.ToJsonString());
         (await Api.Put($"/v1/connectors/connector/{blocksName}", """{"status":"stopped"}""")).Expect(200);
         (await Api.Put($"/v1/connectors/connector/{txName}", """{"status":"stopped"}""")).Expect(200);
+    }
+
+    [Fact]
+    public async Task Blocks_are_read_only_once_they_have_the_configured_confirmations()
+    {
+        var start = await Anvil.BlockNumberAsync() + 1;
+        var dataset = Api.UniqueId("ETH_CONFIRMED");
+        var name = ConnectorApi.UniqueName("CONF");
+        await Api.StartConnector(name, "ETHEREUM", dataset, Config(Anvil.HttpUrl, start, confirmations: 2), "blocks", fixture.Diagnostics);
+        for (var i = 0; i < 3; i++) await Anvil.MineAsync();
+        // Head = start + 2: only the start block has two blocks on top of it. A connector that ignored confirmations
+        // would hold four rows after the next block, never exactly two.
+        await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 1, $"block {start} (two confirmations)", fixture.Diagnostics);
+        await Anvil.MineAsync();
+        var rows = await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 2, $"block {start + 1}", fixture.Diagnostics);
+        Assert.Equal([start, start + 1], Numbers(rows));
+        (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
     }
 
     [Fact]

@@ -194,6 +194,42 @@ public sealed class MySqlConnectorTests(MySqlFixture fixture) : IClassFixture<My
     }
 
     [Fact]
+    public async Task A_row_that_commits_late_below_rows_already_read_is_still_read_once()
+    {
+        var database = await Db.CreateDatabaseAsync("late");
+        await Db.ExecuteAsync(database, $"{TradesTable}; INSERT INTO trades (note) VALUES ('a');");
+        var dataset = Api.UniqueId("MYSQL_LATE");
+        var name = ConnectorApi.UniqueName("LATE");
+        // Through the async write path (wait:false).
+        await Api.StartConnector(name, "MYSQL", dataset, Config(database), "trades", fixture.Diagnostics, wait: false);
+        await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 1, "the existing row", fixture.Diagnostics);
+
+        // Id 2 is taken by a transaction that commits only after id 3 is committed and read.
+        await using var slow = new MySqlConnector.MySqlConnection(Db.ConnectionString(database));
+        await slow.OpenAsync();
+        await using var transaction = await slow.BeginTransactionAsync();
+        await using (var insert = slow.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO trades (note) VALUES ('late')";
+            await insert.ExecuteNonQueryAsync();
+        }
+        await Db.ExecuteAsync(database, "INSERT INTO trades (note) VALUES ('early')");
+        var rows = await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 2, "the row committed first", fixture.Diagnostics);
+        Assert.Equal([1L, 3L], Ids(rows));
+        await transaction.CommitAsync();
+
+        rows = await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 3, "the row committed late", fixture.Diagnostics);
+        Assert.Equal([1L, 2L, 3L], Ids(rows));
+        Assert.Equal("late", (await Api.Data($"{dataset}/2"))[0]!["note"]!.GetValue<string>());
+        await Db.ExecuteAsync(database, "INSERT INTO trades (note) VALUES ('next')");
+        rows = await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 4, "the next row", fixture.Diagnostics);
+        Assert.Equal([1L, 2L, 3L, 4L], Ids(rows));
+        Assert.Equal(4, await Api.RecordCount(dataset));
+        (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
+    }
+
+    [Fact]
     public async Task A_lost_database_connection_is_retried_with_backoff_and_reading_goes_on()
     {
         var database = await Db.CreateDatabaseAsync("lost");
