@@ -13,7 +13,7 @@ namespace Apperate.Actors.Connectors.MySql;
 /// </summary>
 /// <remarks>
 /// <para>With the default cursor (the auto-increment primary key) the existing rows and the new ones are read by one
-/// loop: <c>WHERE cursor &gt;= @from ORDER BY cursor LIMIT @n</c>. With another cursor column (say
+/// loop in (cursor, primary key) order (<see cref="MySqlTables.PollFrom"/>). With another cursor column (say
 /// <c>updated_at</c>), the run first records the largest cursor value, reads the table in primary-key order (keyset
 /// pages), then polls from that value.</para>
 /// <para>Every poll re-reads the last <see cref="Overlap"/> rows it read (from the oldest of them): a row that committed
@@ -140,13 +140,8 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
             await using var connection = await OpenAsync(config, cancellationToken);
             await using var command = connection.CreateCommand();
             var quotedCursor = MySqlTypes.Quote(cursor.Column.Name);
-            var where = "";
-            if (position.Tail.Length > 0)
-            {
-                where = $"WHERE {quotedCursor} >= {Typed("@from", cursor.Column)}";
-                command.Parameters.AddWithValue("@from", position.Tail[0].Cursor);
-            }
-            var order = string.Join(", ", new[] { quotedCursor }.Concat(keyColumns.Select(k => MySqlTypes.Quote(k.Column.Name))).Distinct());
+            var (order, where, values) = MySqlTables.PollFrom(cursor, keyColumns, position.Tail.Length > 0 ? position.Tail[0] : null);
+            for (var i = 0; i < values.Length; i++) command.Parameters.AddWithValue($"@p{i}", values[i]);
             command.CommandText = $"SELECT {SelectList(columns)}, CAST({quotedCursor} AS CHAR) AS {CursorAlias} FROM {MySqlTypes.Quote(table.Name)} {where} ORDER BY {order} LIMIT {limit}";
             var rows = new List<RecordRow>();
             var read = new List<MySqlPosition.Seen>();
@@ -154,7 +149,7 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
             while (await reader.ReadAsync(cancellationToken))
             {
                 var row = ToRecord(reader, columns, mapping);
-                var seen = new MySqlPosition.Seen(reader.IsDBNull(columns.Length) ? "" : reader.GetString(columns.Length), row.Key + "\u001f" + row.Subkey);
+                var seen = new MySqlPosition.Seen(reader.IsDBNull(columns.Length) ? "" : reader.GetString(columns.Length), MySqlPosition.KeyOf(row));
                 read.Add(seen);
                 if (!position.Tail.Contains(seen)) rows.Add(row);
             }
@@ -169,7 +164,7 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
     private static string SelectList(MySqlMappedColumn[] columns) => string.Join(", ", columns.Select(c => c.SelectExpression));
 
     /// <summary>A parameter holding a value as the server's text, cast back to the column's type.</summary>
-    private static string Typed(string parameter, MySqlColumn column) =>
+    internal static string Typed(string parameter, MySqlColumn column) =>
         MySqlTypes.CastType(column) is { } type ? $"CAST({parameter} AS {type})" : parameter;
 
     private static RecordRow ToRecord(MySqlDataReader reader, MySqlMappedColumn[] columns, ColumnMapping mapping)
@@ -302,8 +297,17 @@ public sealed partial class MySqlSource(ILoggerFactory loggers) : IConnectorSour
 /// </summary>
 public sealed record MySqlPosition(bool InSnapshot, string? SnapshotCursorMax, string[]? SnapshotAfter, MySqlPosition.Seen[] Tail)
 {
-    /// <summary>A row read: its cursor value as the server's text and its key (key and subkey).</summary>
-    public sealed record Seen(string Cursor, string Key);
+    /// <summary>A row read: its cursor value as the server's text and its key (<see cref="KeyOf"/>; empty when unknown).</summary>
+    public sealed record Seen(string Cursor, string Key)
+    {
+        /// <summary>The primary key values as text, in key order (none when the key is unknown).</summary>
+        public string[] KeyParts => Key.Length == 0 ? [] : Key.Split(Separator);
+    }
+
+    private const char Separator = '\u001f';
+
+    /// <summary>The key of a record as the tail keeps it: key, or key and subkey.</summary>
+    public static string KeyOf(RecordRow row) => row.Subkey.Length == 0 ? row.Key : row.Key + Separator + row.Subkey;
 
     /// <summary>Inside the snapshot.</summary>
     public static MySqlPosition Snapshot(string? cursorMax, string[]? after) => new(true, cursorMax, after, []);

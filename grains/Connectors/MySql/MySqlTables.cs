@@ -65,4 +65,26 @@ public static class MySqlTables
         var auto = Array.Find(stream.Columns, c => c.Column.AutoIncrement && stream.Table.PrimaryKey.Contains(c.Column.Name));
         return auto ?? stream.Find(stream.Table.PrimaryKey[0])!;
     }
+
+    /// <summary>
+    /// The order of a poll and where it starts: rows in (cursor, primary key) order, from <paramref name="from"/> on
+    /// (inclusive: the overlap is read again). Comparing the whole tuple, not the cursor alone, guarantees progress when
+    /// more rows than a batch share one cursor value. Without a known key (right after the snapshot) the cursor alone
+    /// is compared. Values are the server's text, cast back to each column's type.
+    /// </summary>
+    /// <returns>The ORDER BY list, the WHERE clause (empty for a first read) and the values of <c>@p0</c>, <c>@p1</c>….</returns>
+    public static (string OrderBy, string Where, string[] Values) PollFrom(MySqlMappedColumn cursor, MySqlMappedColumn[] keyColumns, MySqlPosition.Seen? from)
+    {
+        var tuple = new List<(MySqlMappedColumn Column, int KeyIndex)> { (cursor, -1) };
+        for (var i = 0; i < keyColumns.Length; i++)
+            if (!string.Equals(keyColumns[i].Column.Name, cursor.Column.Name, StringComparison.OrdinalIgnoreCase)) tuple.Add((keyColumns[i], i));
+        var orderBy = string.Join(", ", tuple.Select(t => MySqlTypes.Quote(t.Column.Column.Name)));
+        if (from is null) return (orderBy, "", []);
+        var parts = from.KeyParts;
+        if (parts.Length != keyColumns.Length || tuple.Count == 1)
+            return (orderBy, $"WHERE {MySqlTypes.Quote(cursor.Column.Name)} >= {MySqlSource.Typed("@p0", cursor.Column)}", [from.Cursor]);
+        var values = tuple.Select(t => t.KeyIndex < 0 ? from.Cursor : parts[t.KeyIndex]).ToArray();
+        var parameters = tuple.Select((t, i) => MySqlSource.Typed($"@p{i}", t.Column.Column));
+        return (orderBy, $"WHERE ({orderBy}) >= ({string.Join(", ", parameters)})", values);
+    }
 }

@@ -164,6 +164,14 @@ public sealed class MySqlConnectorTests(MySqlFixture fixture) : IClassFixture<My
         Assert.Equal("2024-05-02T10:00:00.000000Z", ibm[0]!["updated_at"]!.GetValue<string>());
         Assert.Equal("900.0001", (await Api.Data($"{dataset}/NVDA"))[0]!["price"]!.GetValue<string>());
         Assert.Equal(4, await Api.RecordCount(dataset));
+
+        // Far more rows than a batch (2) plus the overlap (16) with one cursor value: polling still moves on.
+        await Db.ExecuteAsync(database, "INSERT INTO prices SELECT CONCAT('S', seq), seq, '2024-05-03 00:00:00' FROM seq_1_to_40");
+        await Api.WaitForRows($"{dataset}?last=100", r => r.Count == 44, "the forty rows sharing one cursor value", fixture.Diagnostics);
+        await Db.ExecuteAsync(database, "UPDATE prices SET price = 1, updated_at = '2024-05-03 00:00:01' WHERE symbol = 'MSFT'");
+        await Api.WaitForRows($"{dataset}/MSFT?last=10", r => r.Count == 1 && r[0]!["price"]!.GetValue<string>() == "1.0000", "the row updated after them", fixture.Diagnostics);
+        Assert.Equal(44, await Api.RecordCount(dataset));
+        Assert.Equal("40.0000", (await Api.Data($"{dataset}/S40"))[0]!["price"]!.GetValue<string>());
         (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
     }
 

@@ -84,7 +84,7 @@ public sealed class MySqlTypeMappingTests
     public void Positions_round_trip_through_their_checkpoint()
     {
         Assert.Null(MySqlPosition.FromCheckpoint(null));
-        var poll = MySqlPosition.Poll([new MySqlPosition.Seen("41", "41\u001f"), new MySqlPosition.Seen("42", "42\u001f")]);
+        var poll = MySqlPosition.Poll([new MySqlPosition.Seen("41", "41"), new MySqlPosition.Seen("42", "42")]);
         var again = MySqlPosition.FromCheckpoint(poll.ToCheckpoint())!;
         Assert.False(again.InSnapshot);
         Assert.Equal(poll.Tail, again.Tail);
@@ -92,5 +92,30 @@ public sealed class MySqlTypeMappingTests
         Assert.True(snapshot.InSnapshot);
         Assert.Equal("2024-05-01 10:00:00.000000", snapshot.SnapshotCursorMax);
         Assert.Equal(["MSFT"], snapshot.SnapshotAfter!);
+    }
+
+    [Fact]
+    public void Polls_start_from_the_cursor_and_key_tuple_of_the_oldest_row_read()
+    {
+        var id = MySqlTypes.Map(Column("id", "bigint", "bigint(20)", autoIncrement: true))!;
+        var symbol = MySqlTypes.Map(Column("symbol", "varchar", "varchar(10)"))!;
+        var leg = MySqlTypes.Map(Column("leg", "int", "int(11) unsigned"))!;
+        var updated = MySqlTypes.Map(Column("updated_at", "datetime", "datetime(6)", 6))!;
+
+        Assert.Equal(("`id`", "", []), MySqlTables.PollFrom(id, [id], null));
+        var (order, where, values) = MySqlTables.PollFrom(id, [id], new MySqlPosition.Seen("41", "41"));
+        Assert.Equal("`id`", order);
+        Assert.Equal("WHERE `id` >= CAST(@p0 AS SIGNED)", where);
+        Assert.Equal(["41"], values);
+
+        (order, where, values) = MySqlTables.PollFrom(updated, [symbol, leg], new MySqlPosition.Seen("2024-05-03 00:00:00.000000", "MSFT\u001f2"));
+        Assert.Equal("`updated_at`, `symbol`, `leg`", order);
+        Assert.Equal("WHERE (`updated_at`, `symbol`, `leg`) >= (CAST(@p0 AS DATETIME(6)), @p1, CAST(@p2 AS UNSIGNED))", where);
+        Assert.Equal(["2024-05-03 00:00:00.000000", "MSFT", "2"], values);
+
+        // Right after the snapshot only the cursor value is known.
+        (_, where, values) = MySqlTables.PollFrom(updated, [symbol], new MySqlPosition.Seen("2024-05-03 00:00:00.000000", ""));
+        Assert.Equal("WHERE `updated_at` >= CAST(@p0 AS DATETIME(6))", where);
+        Assert.Equal(["2024-05-03 00:00:00.000000"], values);
     }
 }
