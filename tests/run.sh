@@ -1,9 +1,45 @@
 #!/usr/bin/env bash
 # The one test command: builds the solution and runs every test, then prints "N passed, N failed".
-# Services the tests need are installed and started here when missing; today every test runs on what the
-# .NET SDK brings (SQLite is embedded; HTTP tests start the real silo on free 127.0.0.1 ports).
+# Programs the tests need are installed here when missing: MariaDB (Debian package) for the MYSQL connector
+# tests and anvil (npm, into tests/.tools) for the ETHEREUM ones. The tests start and stop their own servers on
+# free 127.0.0.1 ports with their own data directories; the variables exported below tell them where the programs are.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+ANVIL_PACKAGE="@foundry-rs/anvil-linux-amd64@1.7.1"
+TOOLS="$PWD/tests/.tools"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
+
+find_program() {
+  for candidate in "$@"; do
+    if command -v "$candidate" >/dev/null 2>&1; then command -v "$candidate"; return 0; fi
+    for dir in /usr/sbin /usr/local/sbin /usr/bin; do
+      if [ -x "$dir/$candidate" ]; then echo "$dir/$candidate"; return 0; fi
+    done
+  done
+  return 1
+}
+
+if ! find_program mariadbd mysqld >/dev/null || ! find_program mariadb-install-db mysql_install_db >/dev/null; then
+  echo "installing mariadb-server"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server </dev/null >/dev/null
+fi
+APPERATE_MARIADBD="$(find_program mariadbd mysqld || true)"
+APPERATE_MARIADB_INSTALL_DB="$(find_program mariadb-install-db mysql_install_db || true)"
+export APPERATE_MARIADBD APPERATE_MARIADB_INSTALL_DB
+
+APPERATE_ANVIL="$TOOLS/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+if [ ! -x "$APPERATE_ANVIL" ]; then
+  echo "installing anvil ($ANVIL_PACKAGE)"
+  if ! command -v npm >/dev/null 2>&1; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm </dev/null >/dev/null
+  fi
+  npm install --prefix "$TOOLS" --no-audit --no-fund --silent "$ANVIL_PACKAGE" </dev/null >/dev/null
+fi
+export APPERATE_ANVIL
 
 CONFIGURATION="${CONFIGURATION:-Release}"
 RESULTS="$(mktemp -d)"

@@ -145,6 +145,7 @@ public sealed partial class ConnectorGrain
             await foreach (var batch in batches.Reader.ReadAllAsync(ct))
             {
                 // Written even when canceled meanwhile: a batch taken from the source is stored, then checkpointed.
+                if (batch.ReplacedKeys is { Length: > 0 } replaced) await DeleteKeysAsync(definition, replaced);
                 await WriteBatchAsync(definition, batch.Records);
                 State.Checkpoint = batch.Checkpoint ?? State.Checkpoint;
                 State.Stats = State.Stats with
@@ -206,6 +207,19 @@ public sealed partial class ConnectorGrain
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// Deletes every record of <paramref name="keys"/> before their replacements are written. Records of earlier
+    /// batches still on the record stream are stored first, so none of them lands after the delete.
+    /// </summary>
+    private async Task DeleteKeysAsync(ConnectorDefinition definition, string[] keys)
+    {
+        var datasetKey = Names.DatasetKey(State.Workspace!, definition.DatasetId);
+        if (!await tracker.WaitForDatasetAsync(datasetKey, TimeSpan.FromSeconds(30)))
+            throw new ConnectorSourceException("earlier records were not stored within 30 s; replacing them must wait", fatal: false);
+        var dataset = GrainFactory.GetGrain<IDatasetGrain>(datasetKey);
+        foreach (var key in keys) await dataset.DeleteRecordsAsync(new KeySelector(key, null), null, null);
     }
 
     private async Task FailAsync(string reason)

@@ -1,4 +1,6 @@
 using Apperate.Actors.Connectors.Coinbase;
+using Apperate.Actors.Connectors.Ethereum;
+using Apperate.Actors.Connectors.MySql;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Apperate.Actors.Connectors;
@@ -10,6 +12,8 @@ public static class ConnectorServices
     public static IServiceCollection AddConnectorSources(this IServiceCollection services)
     {
         services.AddSingleton<IConnectorSource, CoinbaseSource>();
+        services.AddSingleton<IConnectorSource, EthereumSource>();
+        services.AddSingleton<IConnectorSource, MySqlSource>();
         services.AddSingleton<ConnectorSources>();
         return services;
     }

@@ -51,7 +51,11 @@ public sealed record SourceStream(
 /// <summary>One batch read from a source.</summary>
 /// <param name="Records">The records, their columns being the stream's schema properties.</param>
 /// <param name="Checkpoint">Where to resume once these records are stored (opaque to everything but the source).</param>
-public sealed record SourceBatch(RecordBatch Records, string? Checkpoint);
+/// <param name="ReplacedKeys">
+/// Keys whose stored records are deleted before <paramref name="Records"/> are written: records the source replaces
+/// wholesale (the blocks of an orphaned chain), whose new versions may have other subkeys or dates.
+/// </param>
+public sealed record SourceBatch(RecordBatch Records, string? Checkpoint, string[]? ReplacedKeys = null);
 
 /// <summary>What a run reads.</summary>
 /// <param name="ConfigJson">The connector's configuration.</param>

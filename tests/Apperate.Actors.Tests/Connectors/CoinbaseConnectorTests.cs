@@ -329,8 +329,8 @@ public sealed class CoinbaseConnectorTests(ConnectorFixture fixture) : IClassFix
             .ExpectProblem(400, "connectorType");
         (await Api.Post(url, """{"datasetId":"bad id","config":{"productId":["BTC-USD"]},"connectorType":"COINBASE"}"""))
             .ExpectProblem(400, "datasetId");
-        (await Api.Post(url, """{"datasetId":"X","config":{"url":"http://localhost:8545"},"connectorType":"ETHEREUM","wait":true}"""))
-            .ExpectProblem(400, "connectorType", "not available yet");
+        (await Api.Post(url, """{"datasetId":"X","config":{"url":"http://localhost:8545","confirmations":-1},"connectorType":"ETHEREUM","wait":true}"""))
+            .ExpectProblem(400, "config.confirmations");
         (await Api.Post(url, "[1]")).ExpectProblem(400, "body");
         (await Api.Post("/v1/connectors/connector/bad%20name", Body("X", Feed.Url, true, "BTC-USD"))).ExpectProblem(400, "name");
         (await Api.Post("/v1/connectors/connector/_system_tap", Body("X", Feed.Url, true, "BTC-USD"))).ExpectProblem(400, "name");

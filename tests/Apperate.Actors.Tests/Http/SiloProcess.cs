@@ -252,7 +252,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Distinct free loopback ports, all held until every one is chosen.</summary>
-    private static int[] FreePorts(int count)
+    internal static int[] FreePorts(int count)
     {
         var listeners = new List<TcpListener>();
         try

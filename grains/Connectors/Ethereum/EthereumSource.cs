@@ -1,0 +1,211 @@
+using System.Net.Http;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Apperate.Actors.Datasets;
+using Microsoft.Extensions.Logging;
+
+namespace Apperate.Actors.Connectors.Ethereum;
+
+/// <summary>
+/// ETHEREUM: blocks or transactions from a JSON-RPC node. Over HTTP the head is polled every <c>pollIntervalMs</c>;
+/// over WebSocket the run subscribes to <c>newHeads</c> and reads as soon as a head is announced (polling as well,
+/// so a lost notification only delays).
+/// </summary>
+/// <remarks>
+/// Blocks are read in order with <c>eth_getBlockByNumber(n, true)</c>, only once <c>confirmations</c> blocks are
+/// mined on top of them. Each block's <c>parentHash</c> is checked against the stored hash of the block before it
+/// (<see cref="ChainTracker"/>); on a mismatch the run walks back to the common ancestor and reads the new chain from
+/// there, deleting the orphaned blocks' keys before writing their replacements. The checkpoint is the last block's
+/// number and hash with the recent hashes, so a resume after a restart neither skips nor repeats a block and still
+/// notices a reorg that happened while it was down.
+/// </remarks>
+public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorSource
+{
+    /// <summary>At most this many blocks per batch.</summary>
+    public const int MaxBatchBlocks = 100;
+
+    /// <summary>At most about this many records per batch (a block's transactions are never split).</summary>
+    public const int MaxBatchRows = 2_000;
+
+    private readonly ILogger<EthereumSource> _logger = loggers.CreateLogger<EthereumSource>();
+
+    /// <inheritdoc />
+    public string ConnectorType => ConnectorSchemas.Ethereum;
+
+    /// <inheritdoc />
+    public async Task<SourceStream[]> DiscoverAsync(string configJson, CancellationToken cancellationToken)
+    {
+        var config = EthereumConfig.Parse(configJson);
+        await using var client = JsonRpcClient.Create(config.Url);
+        var chainId = await ChainIdAsync(client, cancellationToken);
+        LogDiscovered(config.Url, chainId);
+        return EthereumRecords.All;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SourceBatch> ReadAsync(SourceRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var config = EthereumConfig.Parse(run.ConfigJson);
+        var transactions = run.Stream.Id switch
+        {
+            "blocks" => false,
+            "transactions" => true,
+            _ => throw new ConnectorSourceException($"'{run.Stream.Id}' is not a stream this connector reads", fatal: true),
+        };
+        var tracker = ChainTracker.FromCheckpoint(run.Checkpoint);
+        await using var client = JsonRpcClient.Create(config.Url);
+        var chainId = await ChainIdAsync(client, cancellationToken);
+        if (config.IsWebSocket) await Rpc(client, "eth_subscribe", ["newHeads"], cancellationToken);
+
+        long next;
+        if (tracker.Last is { } last) next = last + 1;
+        else if (config.StartBlock is { } start) next = start;
+        else next = Math.Max(0, await HeadAsync(client, cancellationToken) - config.Confirmations);
+        LogReading(config.Url, chainId, run.Stream.Id, next);
+
+        var columns = run.Stream.Columns;
+        var rows = new List<RecordRow>();
+        var deletes = new List<string>();
+        while (true)
+        {
+            var confirmed = await HeadAsync(client, cancellationToken) - config.Confirmations;
+            var blocks = 0;
+            var reorgAt = -1L;
+            var unavailable = false;
+            while (next <= confirmed && blocks < MaxBatchBlocks && rows.Count < MaxBatchRows)
+            {
+                var block = await Rpc(client, "eth_getBlockByNumber", [HexQuantity.From(next), true], cancellationToken);
+                if (block.ValueKind != JsonValueKind.Object)
+                {
+                    // Not served yet although the head says so (a load-balanced node): wait like at the head.
+                    unavailable = true;
+                    break;
+                }
+                var (number, hash, parentHash) = Decode(next, () => EthereumRecords.Header(block));
+                if (!tracker.Extends(number, parentHash))
+                {
+                    reorgAt = number;
+                    break;
+                }
+                if (tracker.Replaces(number)) deletes.Add(number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (transactions) rows.AddRange(Decode(number, () => EthereumRecords.TransactionsOf(block)));
+                else rows.Add(Decode(number, () => EthereumRecords.Block(block)));
+                tracker.Add(number, hash);
+                blocks++;
+                next = number + 1;
+            }
+
+            if (blocks > 0)
+            {
+                yield return new SourceBatch(new RecordBatch(columns, rows.ToArray(), DuplicateKeyHandling.Replace), tracker.ToCheckpoint(),
+                    deletes.Count == 0 ? null : deletes.ToArray());
+                rows.Clear();
+                deletes.Clear();
+            }
+
+            if (reorgAt >= 0)
+            {
+                var ancestor = await CommonAncestorAsync(client, tracker, cancellationToken);
+                LogReorg(config.Url, reorgAt, ancestor, tracker.Last ?? -1);
+                next = tracker.RewindTo(ancestor);
+                continue;
+            }
+            if (!unavailable && next <= confirmed) continue;
+            await WaitForHeadAsync(client, config.PollInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>The newest block in the tracker's window whose hash the node still has; one before the window when none.</summary>
+    private static async Task<long> CommonAncestorAsync(JsonRpcClient client, ChainTracker tracker, CancellationToken cancellationToken)
+    {
+        var oldest = -1L;
+        foreach (var number in tracker.NewestFirst())
+        {
+            oldest = number;
+            var block = await Rpc(client, "eth_getBlockByNumber", [HexQuantity.From(number), false], cancellationToken);
+            if (block.ValueKind == JsonValueKind.Object && block.TryGetProperty("hash", out var hash)
+                && string.Equals(hash.GetString(), tracker.HashOf(number), StringComparison.OrdinalIgnoreCase))
+                return number;
+        }
+        return oldest - 1;
+    }
+
+    private static async Task WaitForHeadAsync(JsonRpcClient client, TimeSpan pollInterval, CancellationToken cancellationToken)
+    {
+        if (client.Notifications is not { } heads)
+        {
+            await Task.Delay(pollInterval, cancellationToken);
+            return;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(pollInterval);
+        try
+        {
+            await heads.WaitToReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new ConnectorSourceException($"lost the connection to {client.Url}: {ex.Message}", fatal: false, ex);
+        }
+        // One read covers every head announced so far.
+        while (heads.TryRead(out _)) { }
+    }
+
+    private static async Task<string> ChainIdAsync(JsonRpcClient client, CancellationToken cancellationToken)
+    {
+        var result = await Rpc(client, "eth_chainId", [], cancellationToken);
+        if (result.ValueKind != JsonValueKind.String || !HexQuantity.TryParse(result.GetString(), out var id))
+            throw new ConnectorSourceException($"{client.Url} is not an Ethereum node: eth_chainId answered {result.GetRawText()}", fatal: true);
+        return id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<long> HeadAsync(JsonRpcClient client, CancellationToken cancellationToken)
+    {
+        var result = await Rpc(client, "eth_blockNumber", [], cancellationToken);
+        return Decode(-1, () => HexQuantity.ToInt64(result.ValueKind == JsonValueKind.String ? result.GetString() : null));
+    }
+
+    /// <summary>One call, with the node's failures in the connector's terms: JSON-RPC errors are fatal, I/O is retried.</summary>
+    private static async Task<JsonElement> Rpc(JsonRpcClient client, string method, object?[] parameters, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CallAsync(method, parameters, cancellationToken);
+        }
+        catch (JsonRpcException ex)
+        {
+            // -32601 (method not found) and -32602 (invalid params) will not change on a retry; anything else might.
+            throw new ConnectorSourceException($"{client.Url}: {ex.Message}", fatal: ex.Code is -32601 or -32602, ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or WebSocketException or TimeoutException or IOException or JsonException or FormatException)
+        {
+            throw new ConnectorSourceException($"cannot reach {client.Url}: {ex.Message}", fatal: false, ex);
+        }
+    }
+
+    private static T Decode<T>(long number, Func<T> decode)
+    {
+        try
+        {
+            return decode();
+        }
+        catch (FormatException ex)
+        {
+            throw new ConnectorSourceException(number < 0 ? $"the node sent a malformed answer: {ex.Message}" : $"block {number} is malformed: {ex.Message}", fatal: false, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ethereum node {Url} answers for chain {ChainId}")]
+    private partial void LogDiscovered(Uri url, string chainId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ethereum node {Url} (chain {ChainId}): reading {Stream} from block {Block}")]
+    private partial void LogReading(Uri url, string chainId, string stream, long block);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ethereum node {Url}: reorg at block {Block}, common ancestor {Ancestor}, replacing blocks up to {Last}")]
+    private partial void LogReorg(Uri url, long block, long ancestor, long last);
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using System.Text.Json.Nodes;
+using Apperate.Actors.Tests.Http;
+
+namespace Apperate.Actors.Tests.Infrastructure;
+
+/// <summary>
+/// An anvil Ethereum node of its own for the tests: 127.0.0.1 on a free port, automining, the standard dev accounts;
+/// stopped by process id when disposed.
+/// </summary>
+public sealed class AnvilServer : IAsyncLifetime
+{
+    private const string Install = "npm install --prefix tests/.tools @foundry-rs/anvil-linux-amd64@1.7.1";
+
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private ServerProcess? _server;
+    private long _id;
+
+    /// <summary>The TCP port on 127.0.0.1.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The HTTP JSON-RPC endpoint.</summary>
+    public string HttpUrl => $"http://127.0.0.1:{Port}";
+
+    /// <summary>The WebSocket JSON-RPC endpoint.</summary>
+    public string WsUrl => $"ws://127.0.0.1:{Port}";
+
+    /// <summary>Recent node output, for failure messages.</summary>
+    public string Tail() => _server?.Tail() ?? "";
+
+    /// <summary>The funded dev accounts (<c>eth_accounts</c>).</summary>
+    public string[] Accounts { get; private set; } = [];
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        var anvil = Tools.Find("APPERATE_ANVIL", "anvil", Install,
+            Path.Combine(Tools.RepositoryRoot(), "tests", ".tools", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil"));
+        Port = SiloProcess.FreePorts(1)[0];
+        _server = ServerProcess.Start(anvil, ["--host", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture)]);
+        await Eventually.Until(async () =>
+        {
+            if (!_server.IsRunning) throw new InvalidOperationException($"anvil exited before it was ready:{Environment.NewLine}{_server.Tail()}");
+            try
+            {
+                await RpcAsync("eth_chainId");
+                return true;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), $"anvil (pid {_server.Id}) to answer on {HttpUrl}");
+        Accounts = (await RpcAsync("eth_accounts"))!.AsArray().Select(a => a!.GetValue<string>()).ToArray();
+    }
+
+    /// <summary>Calls <paramref name="method"/> and returns its result; a JSON-RPC error throws.</summary>
+    public async Task<JsonNode?> RpcAsync(string method, params JsonNode?[] parameters)
+    {
+        var request = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = Interlocked.Increment(ref _id), ["method"] = method, ["params"] = new JsonArray(parameters) };
+        using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync(HttpUrl, content);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        if (answer["error"] is { } error) throw new InvalidOperationException($"{method} failed: {error.ToJsonString()}");
+        return answer["result"];
+    }
+
+    /// <summary>The head block number.</summary>
+    public async Task<long> BlockNumberAsync() => Quantity((await RpcAsync("eth_blockNumber"))!.GetValue<string>());
+
+    /// <summary>Mines one empty block.</summary>
+    public Task MineAsync() => RpcAsync("evm_mine");
+
+    /// <summary>The block at <paramref name="number"/> (with full transactions).</summary>
+    public async Task<JsonObject> BlockAsync(long number) =>
+        (await RpcAsync("eth_getBlockByNumber", "0x" + number.ToString("x", CultureInfo.InvariantCulture), true))!.AsObject();
+
+    /// <summary>Sends <paramref name="wei"/> from one dev account to another (automining puts it in its own block); returns the tx hash.</summary>
+    public async Task<string> SendAsync(string from, string to, BigInteger wei) =>
+        (await RpcAsync("eth_sendTransaction", new JsonObject { ["from"] = from, ["to"] = to, ["value"] = "0x" + wei.ToString("x", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0') }))!.GetValue<string>();
+
+    /// <summary>The receipt of a transaction, once it is mined.</summary>
+    public async Task<JsonObject> ReceiptAsync(string hash)
+    {
+        JsonNode? receipt = null;
+        await Eventually.Until(async () => (receipt = await RpcAsync("eth_getTransactionReceipt", hash)) is JsonObject, TimeSpan.FromSeconds(10),
+            $"transaction {hash} to be mined");
+        return receipt!.AsObject();
+    }
+
+    /// <summary>The block number a transaction was mined in.</summary>
+    public async Task<long> BlockOfAsync(string hash) => Quantity((await ReceiptAsync(hash))["blockNumber"]!.GetValue<string>());
+
+    /// <summary>Decodes a quantity.</summary>
+    public static long Quantity(string hex) => long.Parse(hex.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (_server is not null) await _server.DisposeAsync();
+        _http.Dispose();
+    }
+}
