@@ -1,6 +1,5 @@
-using Orleans.Concurrency;
-
 using Apperate.Actors.Datasets;
+using Orleans.Concurrency;
 
 namespace Apperate.Actors.Workspaces;
 

@@ -365,21 +365,21 @@ public sealed class RecordValidator
                 else return false;
                 return true;
             case PropertyType.Date:
-            {
-                if (kind != JsonValueKind.String) return false;
-                var s = value.GetString()!;
-                if (!DateValues.TryParseDate(s, out number)) return false;
-                result = s;
-                return true;
-            }
+                {
+                    if (kind != JsonValueKind.String) return false;
+                    var s = value.GetString()!;
+                    if (!DateValues.TryParseDate(s, out number)) return false;
+                    result = s;
+                    return true;
+                }
             case PropertyType.DateTime:
-            {
-                if (kind != JsonValueKind.String) return false;
-                var s = value.GetString()!;
-                if (!DateValues.TryParseDateTime(s, out number)) return false;
-                result = s;
-                return true;
-            }
+                {
+                    if (kind != JsonValueKind.String) return false;
+                    var s = value.GetString()!;
+                    if (!DateValues.TryParseDateTime(s, out number)) return false;
+                    result = s;
+                    return true;
+                }
             case PropertyType.Object:
                 if (kind != JsonValueKind.Object) return false;
                 result = value.GetRawText();
