@@ -52,74 +52,37 @@ public static class ConnectorSchemas
         }
         """;
 
-    private const string EthereumSchema = """
+    // ETHEREUM and MYSQL: Apperate's COINBASE schema with their own tap title, config and schema title.
+    private const string EthereumConfig = """
         {
           "type": "object",
           "properties": {
-            "id": { "type": "string", "minLength": 1, "pattern": "^[a-zA-Z0-9-_]+$", "title": "Ethereum Tap" },
-            "datasetId": { "type": "string", "minLength": 0 },
-            "wait": { "type": "boolean", "default": "true" },
-            "connectorType": { "type": "string", "enum": ["MYSQL", "COINBASE", "ETHEREUM"] },
-            "state": {
-              "type": "object",
-              "properties": {
-                "status": { "type": "string", "enum": ["pending", "received", "ready", "running", "stopped", "errored"] }
-              },
-              "required": []
+            "url": { "type": "string", "minLength": 1 },
+            "startBlock": {
+              "anyOf": [{ "type": "integer", "minimum": 0 }, { "type": "string", "enum": ["latest"] }],
+              "default": "latest"
             },
-            "config": {
-              "type": "object",
-              "properties": {
-                "url": { "type": "string", "minLength": 1 },
-                "startBlock": {
-                  "anyOf": [{ "type": "integer", "minimum": 0 }, { "type": "string", "enum": ["latest"] }],
-                  "default": "latest"
-                },
-                "confirmations": { "type": "integer", "minimum": 0, "default": 0 },
-                "pollIntervalMs": { "type": "integer", "minimum": 100, "default": 1000 }
-              },
-              "required": ["url"]
-            }
+            "confirmations": { "type": "integer", "minimum": 0, "default": 0 },
+            "pollIntervalMs": { "type": "integer", "minimum": 100, "default": 1000 }
           },
-          "required": ["config", "connectorType", "wait"],
-          "additionalProperties": true,
-          "title": "Ethereum Tap Schema"
+          "required": ["url"]
         }
         """;
 
-    private const string MySqlSchema = """
+    private const string MySqlConfig = """
         {
           "type": "object",
           "properties": {
-            "id": { "type": "string", "minLength": 1, "pattern": "^[a-zA-Z0-9-_]+$", "title": "MySQL Tap" },
-            "datasetId": { "type": "string", "minLength": 0 },
-            "wait": { "type": "boolean", "default": "true" },
-            "connectorType": { "type": "string", "enum": ["MYSQL", "COINBASE", "ETHEREUM"] },
-            "state": {
-              "type": "object",
-              "properties": {
-                "status": { "type": "string", "enum": ["pending", "received", "ready", "running", "stopped", "errored"] }
-              },
-              "required": []
-            },
-            "config": {
-              "type": "object",
-              "properties": {
-                "host": { "type": "string", "minLength": 1 },
-                "port": { "type": "integer", "minimum": 1, "maximum": 65535, "default": 3306 },
-                "database": { "type": "string", "minLength": 1 },
-                "user": { "type": "string", "minLength": 1 },
-                "password": { "type": "string", "writeOnly": true },
-                "cursorColumn": { "type": "string", "minLength": 1 },
-                "pollIntervalMs": { "type": "integer", "minimum": 100, "default": 1000 },
-                "batchSize": { "type": "integer", "minimum": 1, "maximum": 50000, "default": 1000 }
-              },
-              "required": ["host", "database", "user"]
-            }
+            "host": { "type": "string", "minLength": 1 },
+            "port": { "type": "integer", "minimum": 1, "maximum": 65535, "default": 3306 },
+            "database": { "type": "string", "minLength": 1 },
+            "user": { "type": "string", "minLength": 1 },
+            "password": { "type": "string", "writeOnly": true },
+            "cursorColumn": { "type": "string", "minLength": 1 },
+            "pollIntervalMs": { "type": "integer", "minimum": 100, "default": 1000 },
+            "batchSize": { "type": "integer", "minimum": 1, "maximum": 50000, "default": 1000 }
           },
-          "required": ["config", "connectorType", "wait"],
-          "additionalProperties": true,
-          "title": "MySQL Tap Schema"
+          "required": ["host", "database", "user"]
         }
         """;
 
@@ -127,12 +90,21 @@ public static class ConnectorSchemas
     public static JsonObject? Find(string type) => type switch
     {
         Coinbase => Parse(CoinbaseSchema),
-        Ethereum => Parse(EthereumSchema),
-        MySql => Parse(MySqlSchema),
+        Ethereum => Derived("Ethereum Tap", EthereumConfig, "Ethereum Tap Schema"),
+        MySql => Derived("MySQL Tap", MySqlConfig, "MySQL Tap Schema"),
         _ => null,
     };
 
     private static JsonObject Parse(string schema) => JsonNode.Parse(schema)!.AsObject();
+
+    private static JsonObject Derived(string tapTitle, string config, string title)
+    {
+        var schema = Parse(CoinbaseSchema);
+        schema["properties"]!["id"]!["title"] = tapTitle;
+        schema["properties"]!["config"] = JsonNode.Parse(config);
+        schema["title"] = title;
+        return schema;
+    }
 
     /// <summary>
     /// Replaces every secret (<c>writeOnly</c>) value of <paramref name="config"/> with <see cref="Mask"/>, following
