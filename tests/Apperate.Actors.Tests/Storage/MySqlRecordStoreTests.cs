@@ -44,4 +44,196 @@ public sealed class MySqlRecordStoreTests(MySqlStoreFixture fixture) : RecordSto
     {
         foreach (var store in stores) store.Dispose();
     }
+
+    private static readonly PropertyDefinition[] Props =
+    [
+        new("name", PropertyType.String),
+        new("qty", PropertyType.Integer),
+        new("price", PropertyType.Number),
+        new("ok", PropertyType.Boolean),
+    ];
+
+    private static readonly string[] PropColumns = ["name", "qty", "price", "ok"];
+
+    private static DataQuery All => DataQuery.Latest with { Limit = null, Oldest = true, Sort = SortOrder.Ascending };
+
+    private async Task<WriteResult> Write(DuplicateKeyHandling mode, long updated, params RecordRow[] rows) =>
+        (await Store.WriteAsync(Table, [new RecordBatch(PropColumns, rows, mode)], updated)).Single();
+
+    private async Task<List<string>> Rows(string sql)
+    {
+        await using var connection = new MySqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+            rows.Add(string.Join(' ', Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        return rows;
+    }
+
+    [Fact]
+    public async Task The_table_has_the_documented_layout()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        var columns = await Rows($"SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, IFNULL(COLLATION_NAME, '-') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{Table}' ORDER BY ORDINAL_POSITION");
+        Assert.Equal(
+        [
+            "_system_id bigint(20) NO -",
+            "_system_key varbinary(1500) NO -",
+            "_system_subkey varbinary(1500) NO -",
+            "_system_date bigint(20) NO -",
+            "_system_updated bigint(20) NO -",
+            "_system_extra longtext YES utf8mb4_bin",
+            "name longtext YES utf8mb4_nopad_bin",
+            "qty bigint(20) YES -",
+            "price double YES -",
+            "ok tinyint(1) YES -",
+        ], columns);
+        var unique = await Rows($"SELECT INDEX_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{Table}' AND NON_UNIQUE = 0 GROUP BY INDEX_NAME ORDER BY INDEX_NAME");
+        Assert.Equal(["PRIMARY _system_id", "_system_key_date_subkey _system_key,_system_date,_system_subkey"], unique);
+    }
+
+    [Fact]
+    public async Task Keys_and_text_compare_exactly_case_and_trailing_spaces_included()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        var result = await Write(DuplicateKeyHandling.Ignore, 1,
+            new RecordRow("k", "s", 1, ["x", 1L, 1.0, true], null),
+            new RecordRow("K", "s", 1, ["X", 2L, 1.0, true], null),
+            new RecordRow("k ", "s", 1, ["x ", 3L, 1.0, true], null),
+            new RecordRow("k", "S", 1, ["x", 4L, 1.0, true], null),
+            new RecordRow("k", "s ", 1, ["x", 5L, 1.0, true], null),
+            new RecordRow("ǩ", "s", 1, ["x", 6L, 1.0, true], null));
+        Assert.Equal(new WriteResult(6, 6, 0), result);
+
+        Assert.Equal([1L, 4L, 5L], (await Store.QueryAsync(Table, Props, new KeySelector("k", null), All)).Select(r => r.Values[1]).Order());
+        Assert.Equal([1L], (await Store.QueryAsync(Table, Props, new KeySelector("k", "s"), All)).Select(r => r.Values[1]));
+        Assert.Equal([3L], (await Store.QueryAsync(Table, Props, new KeySelector("k ", null), All)).Select(r => r.Values[1]));
+        var x = await Store.QueryAsync(Table, Props, KeySelector.All, All with { Conditions = [new AttributeCondition("name", true, "x")] });
+        Assert.Equal([1L, 4L, 5L, 6L], x.Select(r => r.Values[1]).Order());
+        Assert.Equal(3, await Store.DeleteAsync(Table, new KeySelector("k", null), null, null));
+        Assert.Equal(3, await Store.CountAsync(Table));
+    }
+
+    [Fact]
+    public async Task Four_byte_utf8_survives_in_keys_values_and_extra()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        const string text = "🚀𝄞😀 emoji and 𠜎 astral";
+        await Write(DuplicateKeyHandling.Ignore, 1, new RecordRow(text, text + "/sub", 1, [text, 1L, 1.0, false], $"{{\"t\":\"{text}\"}}"));
+        var row = Assert.Single(await Store.QueryAsync(Table, Props, new KeySelector(text, text + "/sub"), All));
+        Assert.Equal((text, text + "/sub", text), (row.Key, row.Subkey, row.Values[0]));
+        Assert.Equal($"{{\"t\":\"{text}\"}}", row.Extra);
+        Assert.Single(await Store.QueryAsync(Table, Props, KeySelector.All, All with { Conditions = [new AttributeCondition("name", true, text)] }));
+    }
+
+    [Fact]
+    public async Task Keys_of_exactly_1500_utf8_bytes_are_indexed_and_longer_ones_refused()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        var key = string.Concat(Enumerable.Repeat("😀", 375));
+        var subkey = new string('é', 750);
+        Assert.Equal((1500, 1500), (System.Text.Encoding.UTF8.GetByteCount(key), System.Text.Encoding.UTF8.GetByteCount(subkey)));
+        var other = key[..^2] + "😁";
+        Assert.Equal(new WriteResult(3, 3, 0), await Write(DuplicateKeyHandling.Ignore, 1,
+            new RecordRow(key, subkey, 1, ["a", 1L, 1.0, true], null),
+            new RecordRow(other, subkey, 1, ["b", 2L, 1.0, true], null),
+            new RecordRow(key, subkey[..^1] + "è", 1, ["c", 3L, 1.0, true], null)));
+        Assert.Equal(new WriteResult(1, 1, 1), await Write(DuplicateKeyHandling.Replace, 2, new RecordRow(key, subkey, 1, ["d", 4L, 1.0, true], null)));
+        var row = Assert.Single(await Store.QueryAsync(Table, Props, new KeySelector(key, subkey), All));
+        Assert.Equal((key, subkey, "d"), (row.Key, row.Subkey, row.Values[0]));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Write(DuplicateKeyHandling.Ignore, 1, new RecordRow(key + "a", "", 1, ["e", 1L, 1.0, true], null)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Write(DuplicateKeyHandling.Ignore, 1, new RecordRow("k", subkey + "a", 1, ["e", 1L, 1.0, true], null)));
+        Assert.Equal(3, await Store.CountAsync(Table));
+    }
+
+    [Fact]
+    public async Task Numbers_keep_their_exact_values_at_the_limits()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        long[] integers = [long.MinValue, long.MinValue + 1, -1, 0, 1, (1L << 53) + 1, long.MaxValue - 1, long.MaxValue];
+        double[] numbers = [0.1 + 0.2, 1.25, -0.0, double.MaxValue, double.MinValue, double.Epsilon, 1e-300, 123456789.123456789];
+        var rows = integers.Select((v, i) => new RecordRow("n", "", i, ["x", v, numbers[i], i % 2 == 0], null)).ToArray();
+        await Write(DuplicateKeyHandling.Ignore, 1, rows);
+        var stored = await Store.QueryAsync(Table, Props, new KeySelector("n", null), All);
+        Assert.Equal(integers, stored.Select(r => (long)r.Values[1]!));
+        Assert.Equal(numbers.Select(BitConverter.DoubleToInt64Bits).Select(b => b == BitConverter.DoubleToInt64Bits(-0.0) ? 0 : b), stored.Select(r => BitConverter.DoubleToInt64Bits((double)r.Values[2]!)).Select(b => b == BitConverter.DoubleToInt64Bits(-0.0) ? 0 : b));
+        Assert.Equal(integers.Select((_, i) => (object)(i % 2 == 0)), stored.Select(r => r.Values[3]));
+
+        foreach (var v in new[] { long.MinValue, long.MaxValue, (1L << 53) + 1 })
+        {
+            var match = await Store.QueryAsync(Table, Props, KeySelector.All, All with { Conditions = [new AttributeCondition("qty", true, v.ToString(System.Globalization.CultureInfo.InvariantCulture))] });
+            Assert.Equal(v, Assert.Single(match).Values[1]);
+        }
+        // A decimal is stored as the nearest double, as on SQLite.
+        await Write(DuplicateKeyHandling.Ignore, 1, new RecordRow("d", "", 1, ["x", 1L, 0.3m, true], null));
+        Assert.Equal(0.3, Assert.Single(await Store.QueryAsync(Table, Props, new KeySelector("d", null), All)).Values[2]);
+    }
+
+    [Fact]
+    public async Task A_replace_with_identical_values_counts_as_a_duplicate_and_keeps_the_id()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        var row = new RecordRow("A", "", 1, ["x", 1L, 1.0, true], "{}");
+        Assert.Equal(new WriteResult(1, 1, 0), await Write(DuplicateKeyHandling.Replace, 5, row));
+        var id = Assert.Single(await Store.QueryAsync(Table, Props, KeySelector.All, All)).Id;
+        // Same values and same updated: MySQL reports 0 affected rows for such an upsert.
+        Assert.Equal(new WriteResult(2, 2, 2), await Write(DuplicateKeyHandling.Replace, 5, row, row));
+        Assert.Equal(new WriteResult(2, 2, 1), await Write(DuplicateKeyHandling.Replace, 5, row, row with { Date = 2 }));
+        Assert.Equal(new WriteResult(2, 0, 2), await Write(DuplicateKeyHandling.Ignore, 6, row, row with { Date = 2 }));
+        var stored = await Store.QueryAsync(Table, Props, KeySelector.All, All);
+        Assert.Equal(id, stored[0].Id);
+        Assert.All(stored, r => Assert.Equal(5, r.Updated));
+    }
+
+    [Fact]
+    public async Task Ignore_does_not_swallow_other_errors()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        // INSERT IGNORE would store 0 with a warning; the store fails the call and stores nothing.
+        await Assert.ThrowsAsync<MySqlException>(() => Write(DuplicateKeyHandling.Ignore, 1,
+            new RecordRow("A", "", 1, ["x", 1L, 1.0, true], null),
+            new RecordRow("A", "", 2, ["x", "not a number", 1.0, true], null)));
+        Assert.Equal(0, await Store.CountAsync(Table));
+    }
+
+    [Fact]
+    public async Task Rows_are_split_into_statements_without_changing_the_counts()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        // More rows than one statement holds, and values large enough to split by size, with duplicates across the splits.
+        var big = new string('v', 60_000);
+        var rows = Enumerable.Range(0, 2_500).Select(i => new RecordRow("A", "", i % 2_200, [i % 50 == 0 ? big : "s", (long)i, 1.0, true], null)).ToArray();
+        Assert.Equal(new WriteResult(2_500, 2_200, 300), await Write(DuplicateKeyHandling.Ignore, 1, rows));
+        Assert.Equal(new WriteResult(2_500, 2_500, 2_500), await Write(DuplicateKeyHandling.Replace, 2, rows));
+        var stored = await Store.QueryAsync(Table, Props, KeySelector.All, All);
+        Assert.Equal(2_200, stored.Length);
+        // The later of two rows with one date wins.
+        Assert.Equal(2_200L, stored[0].Values[1]);
+        Assert.Equal(2_199L, stored[^1].Values[1]);
+    }
+
+    [Fact]
+    public async Task Two_stores_adding_the_same_columns_at_once_both_succeed()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        PropertyDefinition[] wider = [.. Props, new("note", PropertyType.String), new("n2", PropertyType.Number)];
+        using var other = new MySqlRecordStore(fixture.ConnectionString);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => (i % 2 == 0 ? Store : other).EnsureTableAsync(Table, wider))));
+        var row = new RecordRow("A", "", 1, ["x", 1L, 1.0, true, "note", 2.5], null);
+        await Store.WriteAsync(Table, [new RecordBatch([.. wider.Select(p => p.Name)], [row], DuplicateKeyHandling.Ignore)], 1);
+        Assert.Equal(row.Values, Assert.Single(await other.QueryAsync(Table, wider, KeySelector.All, All)).Values);
+    }
+
+    [Fact]
+    public async Task A_connection_string_without_a_database_is_refused_and_an_unreachable_server_does_not_answer_ping()
+    {
+        Assert.Throws<ArgumentException>(() => new MySqlRecordStore(fixture.Server.ConnectionString(null)));
+        var unreachable = new MySqlConnectionStringBuilder(fixture.ConnectionString) { Port = 1, ConnectionTimeout = 2 };
+        using var store = new MySqlRecordStore(unreachable.ConnectionString);
+        Assert.False(await store.PingAsync());
+    }
 }
