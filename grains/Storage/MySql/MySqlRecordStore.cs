@@ -343,14 +343,18 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
     public override IReadOnlyList<string> CreateTable(string table, IReadOnlyList<PropertyDefinition> properties)
     {
         var columns = string.Concat(properties.Select(p => $", {Column(p.Name)} {ColumnType(p.Type)}"));
-        // Date before subkey in the unique index, as in SQLite: the newest rows of one key walk the index in date order.
+        // Queries order by (date, id). The unique index sorts ties on date by subkey, so MySQL would sort every row of
+        // the key (it has no partial sort as SQLite does): last-1 of a key with 100,000 rows took 16-32 ms. InnoDB
+        // appends the primary key to a secondary index, so (key, date) is read as (key, date, id) in query order:
+        // 0.3-0.5 ms, for about 15 % of the insert rate.
         return
         [
             $"CREATE TABLE IF NOT EXISTS {Table(table)} ({IdColumn} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, " +
             $"{KeyColumn} VARBINARY({MaxKeyBytes}) NOT NULL, {SubkeyColumn} VARBINARY({MaxKeyBytes}) NOT NULL DEFAULT '', " +
             $"{DateColumn} BIGINT NOT NULL, {UpdatedColumn} BIGINT NOT NULL, " +
             $"{ExtraColumn} LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL{columns}, " +
-            $"UNIQUE KEY _system_key_date_subkey ({KeyColumn}, {DateColumn}, {SubkeyColumn})" +
+            $"UNIQUE KEY _system_key_date_subkey ({KeyColumn}, {DateColumn}, {SubkeyColumn}), " +
+            $"KEY _system_key_date ({KeyColumn}, {DateColumn})" +
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC",
         ];
     }

@@ -45,6 +45,8 @@ public sealed class MySqlRecordStoreTests(MySqlStoreFixture fixture) : RecordSto
         foreach (var store in stores) store.Dispose();
     }
 
+    private static readonly MySqlText Text = MySqlText.Validation;
+
     private static readonly PropertyDefinition[] Props =
     [
         new("name", PropertyType.String),
@@ -93,6 +95,27 @@ public sealed class MySqlRecordStoreTests(MySqlStoreFixture fixture) : RecordSto
         ], columns);
         var unique = await Rows($"SELECT INDEX_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{Table}' AND NON_UNIQUE = 0 GROUP BY INDEX_NAME ORDER BY INDEX_NAME");
         Assert.Equal(["PRIMARY _system_id", "_system_key_date_subkey _system_key,_system_date,_system_subkey"], unique);
+        var others = await Rows($"SELECT INDEX_NAME, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{Table}' AND NON_UNIQUE = 1 GROUP BY INDEX_NAME");
+        Assert.Equal(["_system_key_date _system_key,_system_date"], others);
+    }
+
+    [Fact]
+    public async Task The_newest_rows_of_a_key_are_read_in_index_order_without_a_sort()
+    {
+        await Store.EnsureTableAsync(Table, Props);
+        var rows = Enumerable.Range(0, 3_000).Select(i => new RecordRow("K" + (i % 3), "s" + (i % 7), i / 3, ["x", (long)i, 1.0, true], null)).ToArray();
+        await Write(DuplicateKeyHandling.Ignore, 1, rows);
+        var plan = Text.Select(Table, Props, new KeySelector("K1", null), DataQuery.Latest);
+        await using var connection = new MySqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN " + plan.Sql;
+        foreach (var (name, value) in plan.Parameters) command.Parameters.AddWithValue(name, value);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var explained = string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => $"{reader.GetName(i)}={reader.GetValue(i)}"));
+        Assert.Equal("_system_key_date", reader.GetString(reader.GetOrdinal("key")));
+        Assert.DoesNotContain("filesort", explained, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
