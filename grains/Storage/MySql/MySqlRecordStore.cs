@@ -24,7 +24,7 @@ namespace Apperate.Actors.Storage.MySql;
 /// the first pass inserted are rewritten with their own values, which changes nothing. The update keeps the row id.
 /// </para>
 /// <para>
-/// Each <see cref="WriteAsync"/> is one transaction, retried from the start when InnoDB picks it as a deadlock victim.
+/// Each <see cref="WriteAsync"/> is one transaction, run again from the start when InnoDB rolls it back as a deadlock victim or after a lock wait timeout.
 /// Schema changes are additive: missing columns are added, and an integer column whose property was widened to
 /// number is converted to <c>DOUBLE</c> (a table copy). DDL commits implicitly in MySQL, so
 /// <see cref="EnsureTableAsync"/> is idempotent rather than atomic and tolerates a concurrent caller adding the same column.
