@@ -220,8 +220,8 @@ public abstract partial class SqlText
             for (var i = 0; i < values.Length; i++) values[i] = columnValues[query.Output[i]];
             rows.Add(new StoredRow(
                 reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
+                ReadKey(reader, 1),
+                ReadKey(reader, 2),
                 reader.GetInt64(3),
                 reader.GetInt64(4),
                 values,
@@ -230,6 +230,9 @@ public abstract partial class SqlText
         if (query.Reverse) rows.Reverse();
         return rows;
     }
+
+    /// <summary>Reads a key or subkey column.</summary>
+    protected virtual string ReadKey(DbDataReader reader, int ordinal) => reader.GetString(ordinal);
 
     /// <summary>
     /// Reads one property value in the representation of <see cref="RecordRow.Values"/>, by the property's type rather

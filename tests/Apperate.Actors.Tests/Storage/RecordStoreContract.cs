@@ -148,6 +148,77 @@ public abstract class RecordStoreContract
     }
 
     [Fact]
+    public async Task Keys_and_text_compare_exactly_case_and_trailing_spaces_included()
+    {
+        await Store.EnsureTableAsync(Table, Simple);
+        var result = await WriteOne(Batch(DuplicateKeyHandling.Ignore,
+            SubRow("k", "s", 1, "x", 1L, 1.0),
+            SubRow("K", "s", 1, "X", 2L, 1.0),
+            SubRow("k ", "s", 1, "x ", 3L, 1.0),
+            SubRow("k", "S", 1, "x", 4L, 1.0),
+            SubRow("k", "s ", 1, "x", 5L, 1.0),
+            SubRow("ǩ", "s", 1, "x", 6L, 1.0)));
+        Assert.Equal(new WriteResult(6, 6, 0), result);
+
+        static IEnumerable<object?> Qty(StoredRow[] rows) => rows.Select(r => r.Values[1]).Order();
+        Assert.Equal([1L, 4L, 5L], Qty(await Query(new KeySelector("k", null), Everything)));
+        Assert.Equal([1L], Qty(await Query(new KeySelector("k", "s"), Everything)));
+        Assert.Equal([3L], Qty(await Query(new KeySelector("k ", null), Everything)));
+        Assert.Equal([1L, 4L, 5L, 6L], Qty(await Query(KeySelector.All, Everything with { Conditions = [new AttributeCondition("symbol", true, "x")] })));
+        Assert.Equal(3, await Store.DeleteAsync(Table, new KeySelector("k", null), null, null));
+        Assert.Equal(3, await Store.CountAsync(Table));
+    }
+
+    [Fact]
+    public async Task Four_byte_utf8_survives_in_keys_values_and_extra()
+    {
+        await Store.EnsureTableAsync(Table, Simple);
+        const string text = "🚀𝄞😀 emoji and 𠜎 astral";
+        const string extra = "{\"t\":\"" + text + "\"}";
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, new RecordRow(text, text + "/sub", 1, [text, 1L, 1.0], extra)));
+        var row = Assert.Single(await Query(new KeySelector(text, text + "/sub"), Everything));
+        Assert.Equal((text, text + "/sub", text, extra), (row.Key, row.Subkey, row.Values[0], row.Extra));
+        Assert.Single(await Query(KeySelector.All, Everything with { Conditions = [new AttributeCondition("symbol", true, text)] }));
+    }
+
+    [Fact]
+    public async Task Numbers_keep_their_exact_values_at_the_limits()
+    {
+        await Store.EnsureTableAsync(Table, Simple);
+        long[] integers = [long.MinValue, long.MinValue + 1, -1, 0, 1, (1L << 53) + 1, long.MaxValue - 1, long.MaxValue];
+        double[] numbers = [0.1 + 0.2, 1.25, 0.0, double.MaxValue, double.MinValue, double.Epsilon, 1e-300, 123456789.123456789];
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, [.. integers.Select((v, i) => Row("n", i, "x", v, numbers[i]))]));
+        var stored = await Query(new KeySelector("n", null), Everything with { Oldest = true, Sort = SortOrder.Ascending });
+        Assert.Equal(integers, stored.Select(r => (long)r.Values[1]!));
+        Assert.Equal(numbers.Select(BitConverter.DoubleToInt64Bits), stored.Select(r => BitConverter.DoubleToInt64Bits((double)r.Values[2]!)));
+
+        foreach (var v in new[] { long.MinValue, long.MaxValue, (1L << 53) + 1 })
+        {
+            var match = await Query(KeySelector.All, Everything with { Conditions = [new AttributeCondition("qty", true, v.ToString(System.Globalization.CultureInfo.InvariantCulture))] });
+            Assert.Equal(v, Assert.Single(match).Values[1]);
+        }
+        // A decimal is stored as the nearest double.
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, Row("d", 1, "x", 1L, 0.3m)));
+        Assert.Equal(0.3, Assert.Single(await Query(new KeySelector("d", null), Everything)).Values[2]);
+    }
+
+    [Fact]
+    public async Task A_replace_with_identical_values_counts_as_a_duplicate_and_keeps_the_id()
+    {
+        await Store.EnsureTableAsync(Table, Simple);
+        var row = new RecordRow("A", "", 1, ["x", 1L, 1.0], "{}");
+        Assert.Equal(new WriteResult(1, 1, 0), await WriteOne(Batch(DuplicateKeyHandling.Replace, row), 5));
+        var id = Assert.Single(await Query(KeySelector.All, Everything)).Id;
+        // Same values and the same updated time: nothing changes, and it is still a duplicate.
+        Assert.Equal(new WriteResult(2, 2, 2), await WriteOne(Batch(DuplicateKeyHandling.Replace, row, row), 5));
+        Assert.Equal(new WriteResult(2, 2, 1), await WriteOne(Batch(DuplicateKeyHandling.Replace, row, row with { Date = 2 }), 5));
+        Assert.Equal(new WriteResult(2, 0, 2), await WriteOne(Batch(DuplicateKeyHandling.Ignore, row, row with { Date = 2 }), 6));
+        var stored = await Query(KeySelector.All, Everything with { Oldest = true, Sort = SortOrder.Ascending });
+        Assert.Equal(id, stored[0].Id);
+        Assert.All(stored, r => Assert.Equal(5, r.Updated));
+    }
+
+    [Fact]
     public async Task Other_numeric_types_are_stored_as_long_and_double()
     {
         await Store.EnsureTableAsync(Table, Simple);
