@@ -12,8 +12,9 @@ namespace Apperate.Actors.Gateway.Writes;
 public sealed record RecordWriteOptions(bool Wait, DuplicateKeyHandling Duplicates, bool CreateDatasetOnDemand, bool Persist);
 
 /// <summary>
-/// The real-time write path: validate the whole request against the dataset schema, then either publish it as one
-/// item on the dataset's record stream (async) or call the dataset grain and wait for the commit (<c>wait=true</c>).
+/// The real-time write path: validate the whole request against the dataset schema, then either publish it on the
+/// dataset's record stream through <see cref="StreamPublisher"/> (async; requests arriving together may share a stream
+/// item) or call the dataset grain and wait for the commit (<c>wait=true</c>, and bodies too large for one item).
 /// </summary>
 public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, WriteTracker tracker, StreamPublisher publisher)
 {
