@@ -18,7 +18,7 @@ public sealed class ClusterModeTests : IAsyncLifetime
     public Task DisposeAsync() => _server.DisposeAsync();
 
     [Fact]
-    public async Task One_silo_joins_through_MySQL_serves_the_API_and_keeps_its_data_across_a_restart()
+    public async Task One_silo_joins_through_MySQL_serves_the_API_keeps_its_data_across_a_restart_and_is_not_ready_without_the_database()
     {
         var database = await _server.CreateDatabaseAsync("cluster");
         var connectionString = _server.ConnectionString(database);
@@ -52,6 +52,24 @@ public sealed class ClusterModeTests : IAsyncLifetime
         Assert.Equal(before, (await second.Api.Data($"{id}?last=10&sort=asc")).ToJsonString());
         Assert.Equal(3, await second.Api.RecordCount(id));
         Assert.Equal(1, await ActiveSilos(connectionString, clusterId));
+
+        // Readiness follows the database: not ready while it is down, ready again once it is back.
+        await _server.StopAsync();
+        string? why = null;
+        await Eventually.Until(async () =>
+        {
+            using var ready = await second.Http.GetAsync("/readyz");
+            why = await ready.Content.ReadAsStringAsync();
+            return (int)ready.StatusCode == 503;
+        }, Visible, $"/readyz to answer 503 with MariaDB stopped{Environment.NewLine}{second.Tail()}");
+        Assert.True(why!.Contains("does not answer", StringComparison.Ordinal) || why.Contains("do not answer", StringComparison.Ordinal), why);
+        await _server.StartAsync();
+        await Eventually.Until(async () =>
+        {
+            using var ready = await second.Http.GetAsync("/readyz");
+            return (int)ready.StatusCode == 200;
+        }, Visible, $"/readyz to answer 200 again with MariaDB back{Environment.NewLine}{second.Tail()}");
+        Assert.Equal(3, await second.Api.RecordCount(id));
         Assert.Equal(0, await second.StopGracefullyAsync());
     }
 
