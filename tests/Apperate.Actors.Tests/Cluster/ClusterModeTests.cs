@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Apperate.Actors.Tests.Http;
 using Apperate.Actors.Tests.Infrastructure;
 using MySqlConnector;
@@ -71,6 +72,34 @@ public sealed class ClusterModeTests : IAsyncLifetime
         }, Visible, $"/readyz to answer 200 again with MariaDB back{Environment.NewLine}{second.Tail()}");
         Assert.Equal(3, await second.Api.RecordCount(id));
         Assert.Equal(0, await second.StopGracefullyAsync());
+    }
+
+    [Fact]
+    public async Task Two_silos_starting_together_on_an_empty_database_apply_each_script_once_and_form_one_cluster()
+    {
+        var database = await _server.CreateDatabaseAsync("together");
+        var connectionString = _server.ConnectionString(database);
+        var clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
+        string[] cluster = ["--Apperate:Mode=Cluster", $"--Apperate:ConnectionString={connectionString}", $"--Apperate:ClusterId={clusterId}"];
+        var token = "sk_test_" + Guid.NewGuid().ToString("N");
+
+        await using var a = new SiloProcess(token: token, extraArguments: cluster);
+        await using var b = new SiloProcess(token: token, extraArguments: cluster);
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
+
+        var output = a.StandardOutput + b.StandardOutput;
+        foreach (var script in new[] { "MySQL-Main.sql", "MySQL-Clustering.sql", "MySQL-Persistence.sql", "MySQL-Reminders.sql" })
+            Assert.True(Regex.Count(output, Regex.Escape($"Applied {script}")) == 1, $"{script} was not applied exactly once{Environment.NewLine}{a.Tail()}{Environment.NewLine}{b.Tail()}");
+        Assert.Equal(2, await ActiveSilos(connectionString, clusterId));
+
+        // A dataset created through one silo is written and read through the other.
+        var id = Api.UniqueId("together");
+        await a.Api.CreateDataset(id, "sym", null, null, ("sym", "string"), ("n", "integer"));
+        await b.Api.WriteNow(id, """[{"sym":"A","n":1},{"sym":"B","n":2}]""");
+        Assert.Equal(2, await a.Api.RecordCount(id));
+
+        var exits = await Task.WhenAll(a.StopGracefullyAsync(), b.StopGracefullyAsync());
+        Assert.Equal(new[] { 0, 0 }, exits);
     }
 
     [Theory]
