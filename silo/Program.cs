@@ -3,10 +3,14 @@ using Apperate.Actors.Connectors;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway;
 using Apperate.Actors.Gateway.Endpoints;
+using System.Net;
+using Apperate.Actors.Silo.Cluster;
 using Apperate.Actors.Silo.Embedded;
 using Apperate.Actors.Silo.Hosting;
 using Apperate.Actors.Storage;
+using Apperate.Actors.Storage.MySql;
 using Apperate.Actors.Storage.Sqlite;
+using MySqlConnector;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -20,10 +24,40 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", Log
 var options = builder.Configuration.GetSection(ApperateOptions.Section).Get<ApperateOptions>() ?? new ApperateOptions();
 builder.Services.Configure<ApperateOptions>(builder.Configuration.GetSection(ApperateOptions.Section));
 
-if (!string.Equals(options.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
+var clusterMode = string.Equals(options.Mode, "Cluster", StringComparison.OrdinalIgnoreCase);
+if (!clusterMode && !string.Equals(options.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
 {
-    Console.Error.WriteLine($"Apperate:Mode '{options.Mode}' is not supported; use 'Embedded'.");
+    Console.Error.WriteLine($"Apperate:Mode '{options.Mode}' is not supported; use 'Embedded' or 'Cluster'.");
     return 2;
+}
+if (string.IsNullOrWhiteSpace(options.ServiceId))
+{
+    Console.Error.WriteLine("Apperate:ServiceId must not be empty.");
+    return 2;
+}
+ClusterStorage? cluster = null;
+var advertised = IPAddress.Loopback;
+if (clusterMode)
+{
+    try
+    {
+        cluster = new ClusterStorage(options.ConnectionString);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 2;
+    }
+    if (string.IsNullOrWhiteSpace(options.ClusterId))
+    {
+        Console.Error.WriteLine("Apperate:ClusterId must not be empty in Cluster mode.");
+        return 2;
+    }
+    if (!IPAddress.TryParse(options.AdvertisedAddress, out advertised!))
+    {
+        Console.Error.WriteLine($"Apperate:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address.");
+        return 2;
+    }
 }
 
 // Loopback only unless the operator says otherwise with --urls or ASPNETCORE_URLS.
@@ -32,10 +66,30 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(30));
 
+// In cluster mode the data directory holds only local files (credentials.json, the ingest spool).
 var storage = new EmbeddedStorage(options.DataDirectory);
-storage.EnsureGrainStateSchema();
 builder.Services.AddSingleton(storage);
-builder.Services.AddSingleton<IRecordStore>(new SqliteRecordStore(storage.RecordsPath));
+if (cluster is not null)
+{
+    try
+    {
+        // Several silos may start at once: the scripts apply under a named lock, each once.
+        foreach (var script in await cluster.EnsureSchemaAsync())
+            Console.WriteLine($"Applied {script} to the MySQL database {cluster.Database}");
+    }
+    catch (MySqlException ex)
+    {
+        Console.Error.WriteLine($"Cannot prepare the MySQL database {cluster.Database}: {ex.Message}");
+        return 1;
+    }
+    builder.Services.AddSingleton(cluster);
+    builder.Services.AddSingleton<IRecordStore>(new MySqlRecordStore(cluster.ConnectionString));
+}
+else
+{
+    storage.EnsureGrainStateSchema();
+    builder.Services.AddSingleton<IRecordStore>(new SqliteRecordStore(storage.RecordsPath));
+}
 builder.Services.AddSingleton<IRecordEventSink, NoRecordEvents>();
 builder.Services.AddSingleton<WriteTracker>();
 builder.Services.AddSingleton(new Apperate.Actors.Gateway.Ingest.IngestSpool(Path.Combine(storage.DataDirectory, "spool")));
@@ -44,26 +98,54 @@ builder.Services.AddConnectorSources();
 builder.UseOrleans(silo =>
 {
     // ServiceId and storage names are the same in every mode so data moves between them.
-    silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "apperate", clusterId: "apperate");
-    silo.AddAdoNetGrainStorage(StorageNames.GrainState, o =>
+    if (cluster is not null)
     {
-        // Orleans names its SQLite invariant "System.Data.SQLite" and loads Microsoft.Data.Sqlite for it.
-        o.Invariant = "System.Data.SQLite";
-        o.ConnectionString = storage.GrainStateConnectionString;
-    });
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = ClusterStorage.Invariant;
+            o.ConnectionString = cluster.OrleansConnectionString;
+        });
+        silo.AddAdoNetGrainStorage(StorageNames.GrainState, o =>
+        {
+            o.Invariant = ClusterStorage.Invariant;
+            o.ConnectionString = cluster.OrleansConnectionString;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = ClusterStorage.Invariant;
+            o.ConnectionString = cluster.OrleansConnectionString;
+        });
+    }
+    else
+    {
+        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: "apperate");
+        silo.AddAdoNetGrainStorage(StorageNames.GrainState, o =>
+        {
+            // Orleans names its SQLite invariant "System.Data.SQLite" and loads Microsoft.Data.Sqlite for it.
+            o.Invariant = "System.Data.SQLite";
+            o.ConnectionString = storage.GrainStateConnectionString;
+        });
+    }
     // The grain-state serializer is fixed once, before any data exists: Orleans' own, version-tolerant by [Id].
     silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.GrainState)
         .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
     silo.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
     // Durable reminders keep running connectors running across restarts.
     silo.AddReminders();
-    silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(storage));
+    if (cluster is null) silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(storage));
 });
 
 builder.Services.AddHostedService<WorkspaceBootstrap>();
 builder.Services.AddHostedService<WriteDrain>();
 builder.Services.AddHostedService<ConnectorResume>();
-builder.Services.AddSingleton<IReadinessCheck, SiloReadiness>();
+if (cluster is not null) builder.Services.AddSingleton<IReadinessCheck, ClusterReadiness>();
+else builder.Services.AddSingleton<IReadinessCheck, SiloReadiness>();
 builder.Services.AddApperateGateway();
 
 var app = builder.Build();

@@ -5,10 +5,28 @@ public sealed class ApperateOptions
 {
     public const string Section = "Apperate";
 
-    /// <summary><c>Embedded</c> (the default): one process, SQLite under <see cref="DataDirectory"/>.</summary>
+    /// <summary>
+    /// <c>Embedded</c> (the default): one process, SQLite under <see cref="DataDirectory"/>. <c>Cluster</c>: ADO.NET
+    /// clustering, grain state, reminders and records in the MySQL/MariaDB database of <see cref="ConnectionString"/>.
+    /// </summary>
     public string Mode { get; set; } = "Embedded";
 
-    /// <summary>Where the embedded mode keeps its files. Relative paths are relative to the working directory.</summary>
+    /// <summary>Cluster mode: the MySQL/MariaDB connection string; it must name a database (created when missing).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Cluster mode: the Orleans cluster id; silos with the same id and database form one cluster.</summary>
+    public string ClusterId { get; set; } = "apperate";
+
+    /// <summary>The Orleans service id; grain state is keyed by it, so it stays the same across modes and deployments.</summary>
+    public string ServiceId { get; set; } = "apperate";
+
+    /// <summary>Cluster mode: the IP address other silos and clients reach this silo at (it also listens there).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// Where local files live (in embedded mode everything; in cluster mode only credentials.json and the ingest
+    /// spool). Relative paths are relative to the working directory.
+    /// </summary>
     public string DataDirectory { get; set; } = "./data";
 
     /// <summary>The workspace created on first start.</summary>
@@ -17,10 +35,10 @@ public sealed class ApperateOptions
     /// <summary>When set, the initial secret token has this text (and a secret token with it always exists).</summary>
     public string? BootstrapToken { get; set; }
 
-    /// <summary>Orleans silo-to-silo port on 127.0.0.1.</summary>
+    /// <summary>Orleans silo-to-silo port (on 127.0.0.1 in embedded mode, on the advertised address in cluster mode).</summary>
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>Orleans client gateway port on 127.0.0.1.</summary>
+    /// <summary>Orleans client gateway port (same address as the silo port).</summary>
     public int GatewayPort { get; set; } = 30000;
 
     /// <summary>How long a graceful shutdown waits for accepted async writes to be stored.</summary>

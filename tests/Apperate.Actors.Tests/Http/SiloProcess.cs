@@ -25,6 +25,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private readonly bool _ownsDataDirectory;
     private readonly bool _passBootstrapToken;
+    private readonly string[] _extraArguments;
     private readonly LinkedList<string> _output = new();
     private readonly StringBuilder _stdout = new();
     private Process? _process;
@@ -32,8 +33,10 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <param name="dataDirectory">An existing data directory to reuse, or null for a new temporary one.</param>
     /// <param name="token">The secret token to bootstrap with and to call the API with; null for a new random <c>sk_</c> token.</param>
     /// <param name="passBootstrapToken">False to start without <c>--Apperate:BootstrapToken</c> (the token must then already exist in the data directory).</param>
-    public SiloProcess(string? dataDirectory = null, string? token = null, bool passBootstrapToken = true)
+    /// <param name="extraArguments">More command-line arguments, after the ones above (e.g. <c>--Apperate:Mode=Cluster</c>).</param>
+    public SiloProcess(string? dataDirectory = null, string? token = null, bool passBootstrapToken = true, IEnumerable<string>? extraArguments = null)
     {
+        _extraArguments = extraArguments?.ToArray() ?? [];
         if (dataDirectory is null)
         {
             DataDirectory = Path.Combine(Path.GetTempPath(), "apperate-http-tests", Guid.NewGuid().ToString("N"));
@@ -108,6 +111,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.ArgumentList.Add($"--Apperate:GatewayPort={ports[2]}");
         // Per-request hosting logs only add noise to the diagnostics buffer.
         start.ArgumentList.Add("--Logging:LogLevel:Microsoft.AspNetCore=Warning");
+        foreach (var argument in _extraArguments) start.ArgumentList.Add(argument);
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("DOTNET_URLS");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
