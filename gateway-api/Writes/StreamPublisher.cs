@@ -95,29 +95,21 @@ public sealed class StreamPublisher(WriteTracker tracker)
         private async Task PublishItemAsync(IAsyncStream<RecordBatch> stream, List<Pending> item)
         {
             var batch = item.Count == 1 ? item[0].Batch : Concat(item);
-            tracker.Accepted(key, batch.Rows.Length);
-            Exception? failure = null;
-            if (tracker.IsDraining)
+            Exception? failure;
+            try
             {
-                // Shutdown began after these requests were checked: the drain may not count this item, so it is not sent.
-                failure = new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5));
+                failure = await RecordStreamPublishing.PublishAsync(tracker, key, stream, batch) switch
+                {
+                    PublishOutcome.Published => null,
+                    // Shutdown began after these requests were checked.
+                    PublishOutcome.Draining => new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5)),
+                    _ => new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1)),
+                };
             }
-            else
+            catch (Exception ex)
             {
-                try
-                {
-                    await stream.OnNextAsync(batch);
-                }
-                catch (Exception ex) when (RecordStreamPublishing.IsQueueFull(ex))
-                {
-                    failure = new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1));
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                }
+                failure = ex;
             }
-            if (failure is not null) tracker.AcceptFailed(key, batch.Rows.Length);
             foreach (var pending in item)
             {
                 if (failure is null) pending.Completion.TrySetResult();

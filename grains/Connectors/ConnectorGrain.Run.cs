@@ -180,7 +180,7 @@ public sealed partial class ConnectorGrain
         if (batch.Rows.Length == 0) return;
         var key = Names.DatasetKey(State.Workspace!, definition.DatasetId);
         var dataset = GrainFactory.GetGrain<IDatasetGrain>(key);
-        if (definition.Wait || tracker.IsDraining)
+        if (definition.Wait)
         {
             await dataset.WriteAsync(batch);
             return;
@@ -191,21 +191,8 @@ public sealed partial class ConnectorGrain
             var item = batch.Rows.Length <= RecordStreamPublishing.MaxItemRows
                 ? batch
                 : batch with { Rows = batch.Rows[offset..Math.Min(batch.Rows.Length, offset + RecordStreamPublishing.MaxItemRows)] };
-            tracker.Accepted(key, item.Rows.Length);
-            try
-            {
-                await stream.OnNextAsync(item);
-            }
-            catch (Exception ex) when (RecordStreamPublishing.IsQueueFull(ex))
-            {
-                tracker.AcceptFailed(key, item.Rows.Length);
+            if (await RecordStreamPublishing.PublishAsync(tracker, key, stream, item) != PublishOutcome.Published)
                 await dataset.WriteAsync(item);
-            }
-            catch
-            {
-                tracker.AcceptFailed(key, item.Rows.Length);
-                throw;
-            }
         }
     }
 

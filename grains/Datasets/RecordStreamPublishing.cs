@@ -1,10 +1,56 @@
+using Orleans.Streams;
+
 namespace Apperate.Actors.Datasets;
 
-/// <summary>Helpers for publishers of the record stream.</summary>
+/// <summary>What became of one item offered to a dataset's record stream.</summary>
+public enum PublishOutcome
+{
+    /// <summary>The item is on the stream and counted by the <see cref="WriteTracker"/>.</summary>
+    Published,
+
+    /// <summary>The stream's bounded queue refused it; nothing was queued.</summary>
+    QueueFull,
+
+    /// <summary>Shutdown has begun, so a drain might not wait for it; nothing was queued.</summary>
+    Draining,
+}
+
+/// <summary>The one way items are put on the record stream, shared by every publisher (the gateway, connectors).</summary>
 public static class RecordStreamPublishing
 {
     /// <summary>Items of at most this many records keep a stream item far below the memory stream's 1 MB cache block.</summary>
     public const int MaxItemRows = 2_000;
+
+    /// <summary>
+    /// Counts <paramref name="item"/> as accepted for <paramref name="datasetKey"/>, then publishes it; when it is not
+    /// published (queue full, shutdown begun, or any failure) the count is taken back, so drains and barriers only
+    /// wait for items that are really on the stream.
+    /// </summary>
+    /// <remarks>Draining is checked after counting: a drain that began earlier might not include this item.</remarks>
+    public static async Task<PublishOutcome> PublishAsync(WriteTracker tracker, string datasetKey, IAsyncStream<RecordBatch> stream, RecordBatch item)
+    {
+        tracker.Accepted(datasetKey, item.Rows.Length);
+        if (tracker.IsDraining)
+        {
+            tracker.AcceptFailed(datasetKey, item.Rows.Length);
+            return PublishOutcome.Draining;
+        }
+        try
+        {
+            await stream.OnNextAsync(item);
+            return PublishOutcome.Published;
+        }
+        catch (Exception ex) when (IsQueueFull(ex))
+        {
+            tracker.AcceptFailed(datasetKey, item.Rows.Length);
+            return PublishOutcome.QueueFull;
+        }
+        catch
+        {
+            tracker.AcceptFailed(datasetKey, item.Rows.Length);
+            throw;
+        }
+    }
 
     /// <summary>True when a publish failed because the bounded stream queue is full (Orleans raises a plain exception for it).</summary>
     public static bool IsQueueFull(Exception ex)
