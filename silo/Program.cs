@@ -1,9 +1,9 @@
+using System.Net;
 using Apperate.Actors;
 using Apperate.Actors.Connectors;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway;
 using Apperate.Actors.Gateway.Endpoints;
-using System.Net;
 using Apperate.Actors.Silo.Cluster;
 using Apperate.Actors.Silo.Embedded;
 using Apperate.Actors.Silo.Hosting;
