@@ -13,10 +13,13 @@ namespace Apperate.Actors.Gateway;
 /// <summary>Registers and maps the HTTP API; used by the co-hosting silo and by the standalone gateway alike.</summary>
 public static class ApperateGateway
 {
-    /// <summary>Adds the gateway's services. Needs an Orleans client (co-hosted or standalone) in the container.</summary>
+    /// <summary>
+    /// Adds the gateway's services. Needs an Orleans client (co-hosted or standalone) in the container; call it after
+    /// <c>UseOrleans</c>/<c>UseOrleansClient</c>.
+    /// </summary>
     public static IServiceCollection AddApperateGateway(this IServiceCollection services)
     {
-        services.TryAddSingleton<WriteTracker>();
+        services.AddWriteTracking();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<DatasetCache>();
         services.AddSingleton<StreamPublisher>();

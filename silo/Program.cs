@@ -91,7 +91,6 @@ else
     builder.Services.AddSingleton<IRecordStore>(new SqliteRecordStore(storage.RecordsPath));
 }
 builder.Services.AddSingleton<IRecordEventSink, NoRecordEvents>();
-builder.Services.AddSingleton<WriteTracker>();
 builder.Services.AddSingleton(new Apperate.Actors.Gateway.Ingest.IngestSpool(Path.Combine(storage.DataDirectory, "spool")));
 builder.Services.AddConnectorSources();
 
@@ -141,6 +140,10 @@ builder.UseOrleans(silo =>
     if (cluster is null) silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(storage));
 });
 
+// Dataset grains in other silos (or behind a standalone gateway) acknowledge async writes to the process that
+// published them; in a cluster, items a dying silo took with it are stored again after 30 s.
+builder.Services.AddWriteTracking();
+builder.Services.Configure<WriteRecoveryOptions>(o => o.RecoverAfter = clusterMode ? TimeSpan.FromSeconds(30) : null);
 builder.Services.AddHostedService<WorkspaceBootstrap>();
 builder.Services.AddHostedService<WriteDrain>();
 builder.Services.AddHostedService<ConnectorResume>();

@@ -38,12 +38,17 @@ public sealed record RecordRow(
 /// <param name="Rows">The records, in request order.</param>
 /// <param name="Duplicates">Duplicate-key handling for this batch.</param>
 /// <param name="Persist">False publishes the records as events only and stores nothing.</param>
+/// <param name="Receipt">
+/// On record-stream items only: whom the dataset grain tells once the item is stored. Set by the publishing
+/// process's write tracker; null on direct grain calls, which return when stored.
+/// </param>
 [GenerateSerializer, Immutable, Alias("apperate.RecordBatch")]
 public sealed record RecordBatch(
     [property: Id(0)] string[] Columns,
     [property: Id(1)] RecordRow[] Rows,
     [property: Id(2)] DuplicateKeyHandling Duplicates,
-    [property: Id(3)] bool Persist = true);
+    [property: Id(3)] bool Persist = true,
+    [property: Id(4)] WriteReceipt? Receipt = null);
 
 /// <summary>The outcome of a committed write.</summary>
 /// <param name="Received">Records in the batch.</param>

@@ -149,18 +149,18 @@ public sealed partial class DatasetGrain(
         catch (Exception ex)
         {
             LogStreamItemRejected(ex, this.GetPrimaryKeyString(), item.Rows.Length);
-            tracker.Completed(this.GetPrimaryKeyString(), item.Rows.Length);
+            Acknowledge(item.Receipt);
             return;
         }
 
-        var completion = ObserveStreamCommitAsync(committed, item.Rows.Length);
+        var completion = ObserveStreamCommitAsync(committed, item);
 
         // Back-pressure: while a large backlog waits for the store, hold the stream so its bounded queue fills and
         // the gateway answers 429 instead of this grain buffering without limit.
         if (_pendingRows > MaxBufferedRows) await completion;
     }
 
-    private async Task ObserveStreamCommitAsync(Task<WriteResult> committed, int rows)
+    private async Task ObserveStreamCommitAsync(Task<WriteResult> committed, RecordBatch item)
     {
         try
         {
@@ -168,12 +168,27 @@ public sealed partial class DatasetGrain(
         }
         catch (Exception ex)
         {
-            LogStreamItemFailed(ex, this.GetPrimaryKeyString(), rows);
+            LogStreamItemFailed(ex, this.GetPrimaryKeyString(), item.Rows.Length);
         }
         finally
         {
-            tracker.Completed(this.GetPrimaryKeyString(), rows);
+            Acknowledge(item.Receipt);
         }
+    }
+
+    /// <summary>Tells the process that published a stream item that it is stored (or finally failed and was logged).</summary>
+    private void Acknowledge(WriteReceipt? receipt)
+    {
+        if (receipt is null) return;
+        if (receipt.Publisher == tracker.ProcessId)
+        {
+            tracker.Acknowledge(receipt.Sequence);
+            return;
+        }
+        if (receipt.Acknowledgements is not { } publisher) return;
+        // One-way: a publisher that is gone must not hold up the stream; an acknowledgement that is lost leaves the
+        // item to the publisher's recovery, which stores it again (a duplicate key, so nothing changes).
+        _ = publisher.StoredAsync(this.GetPrimaryKeyString(), [receipt.Sequence]);
     }
 
     /// <inheritdoc />

@@ -22,32 +22,33 @@ public static class RecordStreamPublishing
     public const int MaxItemRows = 2_000;
 
     /// <summary>
-    /// Counts <paramref name="item"/> as accepted for <paramref name="datasetKey"/>, then publishes it; when it is not
-    /// published (queue full, shutdown begun, or any failure) the count is taken back, so drains and barriers only
-    /// wait for items that are really on the stream.
+    /// Counts <paramref name="item"/> as accepted for <paramref name="datasetKey"/>, then publishes it with its receipt;
+    /// when it is not published (queue full, shutdown begun, or any failure) the count is taken back, so drains and
+    /// barriers only wait for items that are really on the stream.
     /// </summary>
     /// <remarks>Draining is checked after counting: a drain that began earlier might not include this item.</remarks>
     public static async Task<PublishOutcome> PublishAsync(WriteTracker tracker, string datasetKey, IAsyncStream<RecordBatch> stream, RecordBatch item)
     {
-        tracker.Accepted(datasetKey, item.Rows.Length);
+        var receipted = tracker.Accept(datasetKey, item);
+        var sequence = receipted.Receipt!.Sequence;
         if (tracker.IsDraining)
         {
-            tracker.AcceptFailed(datasetKey, item.Rows.Length);
+            tracker.Acknowledge(sequence);
             return PublishOutcome.Draining;
         }
         try
         {
-            await stream.OnNextAsync(item);
+            await stream.OnNextAsync(receipted);
             return PublishOutcome.Published;
         }
         catch (Exception ex) when (IsQueueFull(ex))
         {
-            tracker.AcceptFailed(datasetKey, item.Rows.Length);
+            tracker.Acknowledge(sequence);
             return PublishOutcome.QueueFull;
         }
         catch
         {
-            tracker.AcceptFailed(datasetKey, item.Rows.Length);
+            tracker.Acknowledge(sequence);
             throw;
         }
     }

@@ -3,12 +3,23 @@ using System.Collections.Concurrent;
 namespace Apperate.Actors.Datasets;
 
 /// <summary>
-/// Counts async write items accepted onto the record stream by this process and those committed by dataset grains
-/// here, in total and per dataset. A graceful shutdown stops taking writes and waits until everything accepted is
-/// stored; a delete or rename waits until the dataset's accepted writes are stored, so they are not left behind.
+/// The async write items this process put on the record stream and not yet acknowledged as stored, in total and per
+/// dataset. A graceful shutdown stops taking writes and waits until everything accepted is stored; a delete or rename
+/// waits until the dataset's accepted writes are stored, so they are not left behind; the gateway refuses async
+/// writes (429) while too many are outstanding.
 /// </summary>
 /// <remarks>
-/// The counts are per process: exact in embedded mode, where the gateway and the dataset grains share the silo.
+/// <para>
+/// Every item carries a <see cref="WriteReceipt"/>: this process's <see cref="ProcessId"/> and the item's sequence
+/// number. The dataset grain that stores it acknowledges it: directly when it runs in this process (embedded mode),
+/// through the <see cref="IWriteAcknowledgements"/> observer otherwise (a cluster, a standalone gateway). An item is
+/// acknowledged at most once, whichever way it was stored.
+/// </para>
+/// <para>
+/// Memory streams are not durable: a silo that dies (or stops while other processes' items wait in the stream queues
+/// it hosts) takes those items with it. The tracker keeps every unacknowledged item, so
+/// <see cref="WriteRecovery"/> can store the ones left unacknowledged too long with a direct grain call.
+/// </para>
 /// </remarks>
 public sealed class WriteTracker
 {
@@ -18,42 +29,71 @@ public sealed class WriteTracker
         public long Completed;
     }
 
+    private sealed record Item(string DatasetKey, RecordBatch Batch, long AcceptedAt);
+
     private readonly Counter _total = new();
     private readonly Counter _records = new();
     private readonly ConcurrentDictionary<string, Counter> _datasets = new();
+    private readonly ConcurrentDictionary<long, Item> _items = new();
     private readonly object _gate = new();
+    private long _sequence;
     private volatile bool _draining;
+    private volatile IWriteAcknowledgements? _acknowledgements;
+
+    /// <summary>This process's id on the receipts of the items it publishes.</summary>
+    public Guid ProcessId { get; } = Guid.NewGuid();
 
     /// <summary>True once shutdown has begun: new writes are refused with 503.</summary>
     public bool IsDraining => _draining;
 
-    /// <summary>Items accepted but not yet committed.</summary>
+    /// <summary>True once dataset grains in other processes can acknowledge this process's items.</summary>
+    public bool CanReceiveAcknowledgements => _acknowledgements is not null;
+
+    /// <summary>Items accepted but not yet acknowledged.</summary>
     public long Outstanding => Interlocked.Read(ref _total.Accepted) - Interlocked.Read(ref _total.Completed);
 
-    /// <summary>Records in accepted items not yet committed: what a drain still has to store.</summary>
+    /// <summary>Records in accepted items not yet acknowledged: what a drain still has to store.</summary>
     public long OutstandingRecords => Interlocked.Read(ref _records.Accepted) - Interlocked.Read(ref _records.Completed);
 
-    /// <summary>An item of <paramref name="records"/> records for the dataset with grain key <paramref name="datasetKey"/> was accepted onto the stream.</summary>
-    public void Accepted(string datasetKey, int records = 1)
+    /// <summary>Sets where dataset grains in other processes send acknowledgements (see <see cref="WriteRecovery"/>).</summary>
+    public void Attach(IWriteAcknowledgements acknowledgements) => _acknowledgements = acknowledgements;
+
+    /// <summary>
+    /// Counts <paramref name="item"/>, bound for the dataset with grain key <paramref name="datasetKey"/>, as accepted and
+    /// returns it with its receipt: publish that one.
+    /// </summary>
+    public RecordBatch Accept(string datasetKey, RecordBatch item)
     {
-        Interlocked.Add(ref _records.Accepted, records);
+        var sequence = Interlocked.Increment(ref _sequence);
+        var receipted = item with { Receipt = new WriteReceipt(ProcessId, sequence, _acknowledgements) };
+        _items[sequence] = new Item(datasetKey, item, Environment.TickCount64);
+        Interlocked.Add(ref _records.Accepted, item.Rows.Length);
         Interlocked.Increment(ref _total.Accepted);
         Interlocked.Increment(ref _datasets.GetOrAdd(datasetKey, static _ => new Counter()).Accepted);
+        return receipted;
     }
 
-    /// <summary>A publish attempt failed after <see cref="Accepted"/> was counted (nothing was queued).</summary>
-    public void AcceptFailed(string datasetKey, int records = 1) => Completed(datasetKey, records);
-
-    /// <summary>An accepted item was committed (or finally failed and was logged).</summary>
-    public void Completed(string datasetKey, int records = 1)
+    /// <summary>The item with this sequence number is stored, finally failed, or was never published; a second acknowledgement changes nothing.</summary>
+    /// <returns>True when it was outstanding.</returns>
+    public bool Acknowledge(long sequence)
     {
-        Interlocked.Add(ref _records.Completed, records);
+        if (!_items.TryRemove(sequence, out var item)) return false;
+        Interlocked.Add(ref _records.Completed, item.Batch.Rows.Length);
         Interlocked.Increment(ref _total.Completed);
-        Interlocked.Increment(ref _datasets.GetOrAdd(datasetKey, static _ => new Counter()).Completed);
+        Interlocked.Increment(ref _datasets.GetOrAdd(item.DatasetKey, static _ => new Counter()).Completed);
         lock (_gate) Monitor.PulseAll(_gate);
+        return true;
     }
 
-    /// <summary>Stops taking writes and waits until every accepted item has been handled, or the timeout passes.</summary>
+    /// <summary>Outstanding items accepted at least <paramref name="age"/> ago, oldest first, without their receipts.</summary>
+    public IReadOnlyList<(long Sequence, string DatasetKey, RecordBatch Batch)> AcceptedBefore(TimeSpan age)
+    {
+        var cutoff = Environment.TickCount64 - (long)age.TotalMilliseconds;
+        return _items.Where(e => e.Value.AcceptedAt <= cutoff).OrderBy(e => e.Key)
+            .Select(e => (e.Key, e.Value.DatasetKey, e.Value.Batch)).ToList();
+    }
+
+    /// <summary>Stops taking writes and waits until every accepted item has been acknowledged, or the timeout passes.</summary>
     /// <returns>The number of items still outstanding (0 when fully drained).</returns>
     public async Task<long> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -63,16 +103,19 @@ public sealed class WriteTracker
     }
 
     /// <summary>
-    /// Waits until every item accepted so far for one dataset has been handled, or the timeout passes.
+    /// Waits until every item accepted so far for one dataset has been acknowledged, or the timeout passes.
     /// Items accepted later are not waited for.
     /// </summary>
     /// <returns>True when they all were.</returns>
     public async Task<bool> WaitForDatasetAsync(string datasetKey, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (!_datasets.TryGetValue(datasetKey, out var counter)) return true;
-        var target = Interlocked.Read(ref counter.Accepted);
-        await WaitAsync(() => target - Interlocked.Read(ref counter.Completed), timeout, cancellationToken);
-        return Interlocked.Read(ref counter.Completed) >= target;
+        var upTo = Interlocked.Read(ref _sequence);
+        // Acknowledgements from other processes may arrive out of order: look for the items themselves.
+        long Waiting() => Interlocked.Read(ref counter.Accepted) == Interlocked.Read(ref counter.Completed) ? 0
+            : _items.Count(e => e.Key <= upTo && e.Value.DatasetKey == datasetKey);
+        await WaitAsync(Waiting, timeout, cancellationToken);
+        return Waiting() == 0;
     }
 
     private async Task WaitAsync(Func<long> outstanding, TimeSpan timeout, CancellationToken cancellationToken)
@@ -80,7 +123,7 @@ public sealed class WriteTracker
         var deadline = DateTime.UtcNow + timeout;
         while (outstanding() > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
-            // Commits pulse the monitor; waking every 20 ms as well keeps this simple and bounded.
+            // Acknowledgements pulse the monitor; waking every 20 ms as well keeps this simple and bounded.
             await Task.Run(() => { lock (_gate) { if (outstanding() > 0) Monitor.Wait(_gate, 20); } }, CancellationToken.None);
         }
     }

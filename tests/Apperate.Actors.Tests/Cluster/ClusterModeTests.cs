@@ -30,7 +30,7 @@ public sealed class ClusterModeTests : IAsyncLifetime
         await first.StartAsync();
         foreach (var script in new[] { "MySQL-Main.sql", "MySQL-Clustering.sql", "MySQL-Persistence.sql", "MySQL-Reminders.sql" })
             Assert.True(first.StandardOutput.Contains($"Applied {script}", StringComparison.Ordinal), $"{script} was not applied on first start{Environment.NewLine}{first.Tail()}");
-        Assert.Equal(1, await ActiveSilos(connectionString, clusterId));
+        Assert.Equal(1, await Membership.ActiveSilos(connectionString, clusterId));
 
         var id = Api.UniqueId("cluster");
         await first.Api.CreateDataset(id, "sym", "d", null, ("sym", "string"), ("d", "string:date-time"), ("px", "number"));
@@ -52,7 +52,7 @@ public sealed class ClusterModeTests : IAsyncLifetime
         Assert.False(second.StandardOutput.Contains("Secret token:", StringComparison.Ordinal), $"the workspace was created again{Environment.NewLine}{second.Tail()}");
         Assert.Equal(before, (await second.Api.Data($"{id}?last=10&sort=asc")).ToJsonString());
         Assert.Equal(3, await second.Api.RecordCount(id));
-        Assert.Equal(1, await ActiveSilos(connectionString, clusterId));
+        Assert.Equal(1, await Membership.ActiveSilos(connectionString, clusterId));
 
         // Readiness follows the database: not ready while it is down, ready again once it is back.
         await _server.StopAsync();
@@ -90,7 +90,7 @@ public sealed class ClusterModeTests : IAsyncLifetime
         var output = a.StandardOutput + b.StandardOutput;
         foreach (var script in new[] { "MySQL-Main.sql", "MySQL-Clustering.sql", "MySQL-Persistence.sql", "MySQL-Reminders.sql" })
             Assert.True(Regex.Count(output, Regex.Escape($"Applied {script}")) == 1, $"{script} was not applied exactly once{Environment.NewLine}{a.Tail()}{Environment.NewLine}{b.Tail()}");
-        Assert.Equal(2, await ActiveSilos(connectionString, clusterId));
+        Assert.Equal(2, await Membership.ActiveSilos(connectionString, clusterId));
 
         // A dataset created through one silo is written and read through the other.
         var id = Api.UniqueId("together");
@@ -132,14 +132,6 @@ public sealed class ClusterModeTests : IAsyncLifetime
         Assert.Contains(message, error);
     }
 
-    private static async Task<long> ActiveSilos(string connectionString, string clusterId)
-    {
-        await using var connection = new MySqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT COUNT(*) FROM OrleansMembershipTable WHERE DeploymentId = @id AND Status = 3", connection);
-        command.Parameters.AddWithValue("@id", clusterId);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
 
     /// <summary>Rows in the one dataset table, counted in MySQL itself.</summary>
     private static async Task<long> Rows(string connectionString)

@@ -13,18 +13,14 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Quotes"));
         var stream = Fixture.RecordStream(ws, "quotes");
 
-        // As the gateway does: count the item as accepted, then publish it.
+        // As the gateway does: count the item as accepted, then publish it with its receipt.
         RecordBatch[] items =
         [
             Quotes(Quote("AAPL", "2024-01-02", 185.5), Quote("MSFT", "2024-01-02", 370.25)),
             Quotes(Quote("AAPL", "2024-01-03", 184.25)),
             Quotes(Quote("MSFT", "2024-01-04", 367.75), Quote("IBM", "2024-01-04", 161.5)),
         ];
-        foreach (var item in items)
-        {
-            Fixture.Tracker.Accepted(Names.DatasetKey(ws, "Quotes"));
-            await stream.OnNextAsync(item);
-        }
+        foreach (var item in items) await stream.OnNextAsync(Fixture.Tracker.Accept(Names.DatasetKey(ws, "Quotes"), item));
 
         var rows = await Eventually("5 records from 3 stream items to be stored",
             () => ReadAllAsync(ws, "Quotes"), r => r.Length == 5);
