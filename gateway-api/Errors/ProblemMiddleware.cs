@@ -2,6 +2,7 @@ using System.Text.Json;
 using Apperate.Actors.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace Apperate.Actors.Gateway.Errors;
 
@@ -31,6 +32,10 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         JsonException j => (400, $"malformed JSON: {j.Message}", [new FieldError(null, "body", $"malformed JSON: {j.Message}")], null),
         BadHttpRequestException b => (b.StatusCode, b.Message, [], null),
         OperationCanceledException => null,
+        // A silo died or is leaving and the cluster has not caught up yet: try again shortly. A wait=true write that
+        // gets this was not acknowledged; sending it again is safe (its key, subkey and date make it land once).
+        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException =>
+            (503, "The cluster is changing (a silo left or is unreachable); the request may not have completed. Retry after a moment.", [], TimeSpan.FromSeconds(2)),
         _ => (500, "An unexpected error occurred; it has been logged.", [], null),
     };
 
