@@ -57,8 +57,13 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             await InsertTicksAsync(source, 1, SourceRows / 3);
             var config = new JsonObject
             {
-                ["host"] = "127.0.0.1", ["port"] = _server.Port, ["database"] = source, ["user"] = _server.User, ["password"] = _server.Password,
-                ["pollIntervalMs"] = 100, ["batchSize"] = 50,
+                ["host"] = "127.0.0.1",
+                ["port"] = _server.Port,
+                ["database"] = source,
+                ["user"] = _server.User,
+                ["password"] = _server.Password,
+                ["pollIntervalMs"] = 100,
+                ["batchSize"] = 50,
             };
             await silos[1].Api.StartConnector(connector, "MYSQL", ticks, config, "ticks", Diagnostics);
             await silos[1].Api.WaitForRows($"{ticks}?last=1000", rows => rows.Count == SourceRows / 3, $"the first {SourceRows / 3} source rows in {ticks}", Diagnostics);
