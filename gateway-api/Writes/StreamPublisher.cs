@@ -98,7 +98,7 @@ public sealed class StreamPublisher(WriteTracker tracker)
             Exception? failure;
             try
             {
-                failure = await RecordStreamPublishing.PublishAsync(tracker, key, stream, batch) switch
+                failure = (await RecordStreamPublishing.PublishAsync(tracker, key, stream, batch)).Outcome switch
                 {
                     PublishOutcome.Published => null,
                     // Shutdown began after these requests were checked.

@@ -140,14 +140,17 @@ public sealed partial class ConnectorGrain
         }, CancellationToken.None);
 
         var reconnectsBefore = State.Stats.Reconnects;
+        // wait:false: a batch's checkpoint is saved only once every stream item of it (and of the batches before it) is
+        // acknowledged as stored; a crash before then reads those batches again, and they land on their own keys.
+        var unconfirmed = new Queue<(string? Checkpoint, long[] Items)>();
         try
         {
             await foreach (var batch in batches.Reader.ReadAllAsync(ct))
             {
                 // Written even when canceled meanwhile: a batch taken from the source is stored, then checkpointed.
                 if (batch.ReplacedKeys is { Length: > 0 } replaced) await DeleteKeysAsync(definition, replaced);
-                await WriteBatchAsync(definition, batch.Records);
-                State.Checkpoint = batch.Checkpoint ?? State.Checkpoint;
+                unconfirmed.Enqueue((batch.Checkpoint, await WriteBatchAsync(definition, batch.Records)));
+                ConfirmCheckpoints(unconfirmed);
                 State.Stats = State.Stats with
                 {
                     RecordsWritten = State.Stats.RecordsWritten + batch.Records.Rows.Length,
@@ -166,6 +169,24 @@ public sealed partial class ConnectorGrain
             await pump;
             if (State.Stats.Reconnects != reconnectsBefore + monitor.Reconnects)
                 State.Stats = State.Stats with { Reconnects = reconnectsBefore + monitor.Reconnects };
+            if (unconfirmed.Count > 0)
+            {
+                // Stopping: give the last items a moment to be stored, so the next run need not read them again.
+                await tracker.WaitForDatasetAsync(Names.DatasetKey(State.Workspace!, definition.DatasetId), TimeSpan.FromSeconds(10));
+                var before = State.Checkpoint;
+                ConfirmCheckpoints(unconfirmed);
+                if (State.Checkpoint != before) await SaveAsync();
+            }
+        }
+    }
+
+    /// <summary>Advances <see cref="ConnectorState.Checkpoint"/> past every leading batch whose stream items are all stored.</summary>
+    private void ConfirmCheckpoints(Queue<(string? Checkpoint, long[] Items)> unconfirmed)
+    {
+        while (unconfirmed.TryPeek(out var head) && !head.Items.Any(tracker.IsOutstanding))
+        {
+            unconfirmed.Dequeue();
+            State.Checkpoint = head.Checkpoint ?? State.Checkpoint;
         }
     }
 
@@ -175,25 +196,29 @@ public sealed partial class ConnectorGrain
     /// counted by the write tracker so a graceful shutdown drains them; a full queue or a draining silo falls back to
     /// the committed write.
     /// </summary>
-    private async Task WriteBatchAsync(ConnectorDefinition definition, RecordBatch batch)
+    /// <returns>The write tracker's sequence numbers of the items put on the stream (none with <c>wait:true</c>).</returns>
+    private async Task<long[]> WriteBatchAsync(ConnectorDefinition definition, RecordBatch batch)
     {
-        if (batch.Rows.Length == 0) return;
+        if (batch.Rows.Length == 0) return [];
         var key = Names.DatasetKey(State.Workspace!, definition.DatasetId);
         var dataset = GrainFactory.GetGrain<IDatasetGrain>(key);
         if (definition.Wait)
         {
             await dataset.WriteAsync(batch);
-            return;
+            return [];
         }
         var stream = this.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key));
+        var published = new List<long>();
         for (var offset = 0; offset < batch.Rows.Length; offset += RecordStreamPublishing.MaxItemRows)
         {
             var item = batch.Rows.Length <= RecordStreamPublishing.MaxItemRows
                 ? batch
                 : batch with { Rows = batch.Rows[offset..Math.Min(batch.Rows.Length, offset + RecordStreamPublishing.MaxItemRows)] };
-            if (await RecordStreamPublishing.PublishAsync(tracker, key, stream, item) != PublishOutcome.Published)
-                await dataset.WriteAsync(item);
+            var result = await RecordStreamPublishing.PublishAsync(tracker, key, stream, item);
+            if (result.Outcome == PublishOutcome.Published) published.Add(result.Sequence);
+            else await dataset.WriteAsync(item);
         }
+        return [.. published];
     }
 
     /// <summary>

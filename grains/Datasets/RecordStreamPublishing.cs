@@ -15,6 +15,9 @@ public enum PublishOutcome
     Draining,
 }
 
+/// <summary>What became of one item offered to the record stream, and its sequence number in the publishing process's <see cref="WriteTracker"/>.</summary>
+public readonly record struct PublishResult(PublishOutcome Outcome, long Sequence);
+
 /// <summary>The one way items are put on the record stream, shared by every publisher (the gateway, connectors).</summary>
 public static class RecordStreamPublishing
 {
@@ -27,24 +30,24 @@ public static class RecordStreamPublishing
     /// barriers only wait for items that are really on the stream.
     /// </summary>
     /// <remarks>Draining is checked after counting: a drain that began earlier might not include this item.</remarks>
-    public static async Task<PublishOutcome> PublishAsync(WriteTracker tracker, string datasetKey, IAsyncStream<RecordBatch> stream, RecordBatch item)
+    public static async Task<PublishResult> PublishAsync(WriteTracker tracker, string datasetKey, IAsyncStream<RecordBatch> stream, RecordBatch item)
     {
         var receipted = tracker.Accept(datasetKey, item);
         var sequence = receipted.Receipt!.Sequence;
         if (tracker.IsDraining)
         {
             tracker.Acknowledge(sequence);
-            return PublishOutcome.Draining;
+            return new(PublishOutcome.Draining, sequence);
         }
         try
         {
             await stream.OnNextAsync(receipted);
-            return PublishOutcome.Published;
+            return new(PublishOutcome.Published, sequence);
         }
         catch (Exception ex) when (IsQueueFull(ex))
         {
             tracker.Acknowledge(sequence);
-            return PublishOutcome.QueueFull;
+            return new(PublishOutcome.QueueFull, sequence);
         }
         catch
         {

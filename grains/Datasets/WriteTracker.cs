@@ -85,6 +85,9 @@ public sealed class WriteTracker
         return true;
     }
 
+    /// <summary>True while the item with this sequence number is accepted and not yet acknowledged.</summary>
+    public bool IsOutstanding(long sequence) => _items.ContainsKey(sequence);
+
     /// <summary>Outstanding items accepted at least <paramref name="age"/> ago, oldest first, without their receipts.</summary>
     public IReadOnlyList<(long Sequence, string DatasetKey, RecordBatch Batch)> AcceptedBefore(TimeSpan age)
     {

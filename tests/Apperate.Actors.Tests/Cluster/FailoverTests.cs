@@ -65,7 +65,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                 ["pollIntervalMs"] = 100,
                 ["batchSize"] = 50,
             };
-            await silos[1].Api.StartConnector(connector, "MYSQL", ticks, config, "ticks", Diagnostics);
+            // wait:false: its batches go through the record stream, so its checkpoint must wait for their acknowledgements.
+            await silos[1].Api.StartConnector(connector, "MYSQL", ticks, config, "ticks", Diagnostics, wait: false);
             await silos[1].Api.WaitForRows($"{ticks}?last=1000", rows => rows.Count == SourceRows / 3, $"the first {SourceRows / 3} source rows in {ticks}", Diagnostics);
             var victim = silos.Single(s => s.StandardOutput.Contains($"Connector {connector} running", StringComparison.Ordinal));
             var survivors = silos.Where(s => s != victim).ToArray();

@@ -26,7 +26,7 @@ public sealed class WriteAcknowledgementTests(GrainClusterFixture fixture) : Gra
             var stream = Fixture.RecordStream(ws, "Remote");
             var key = Names.DatasetKey(ws, "Remote");
             for (var i = 0; i < 5; i++)
-                Assert.Equal(PublishOutcome.Published, await RecordStreamPublishing.PublishAsync(publisher, key, stream, Quotes(Quote($"S{i}", "2024-05-01", i))));
+                Assert.Equal(PublishOutcome.Published, (await RecordStreamPublishing.PublishAsync(publisher, key, stream, Quotes(Quote($"S{i}", "2024-05-01", i)))).Outcome);
 
             Assert.True(await publisher.WaitForDatasetAsync(key, Timeout), $"{publisher.Outstanding} of 5 items were not acknowledged within {Timeout}");
             Assert.Equal(0, publisher.Outstanding);
