@@ -35,16 +35,19 @@ public sealed class MariaDbServer : IAsyncLifetime
         var mariadbd = Tools.Find("APPERATE_MARIADBD", "mariadbd", Install);
         var installDb = Tools.Find("APPERATE_MARIADB_INSTALL_DB", "mariadb-install-db", Install);
         var data = Path.Combine(_directory, "data");
-        Directory.CreateDirectory(_directory);
+        // Every mariadbd (the install's bootstrap one too) deletes the #sql* files in its tmpdir when it starts: servers
+        // sharing /tmp would delete each other's internal temporary tables, so each has its own.
+        var tmp = Path.Combine(_directory, "tmp");
+        Directory.CreateDirectory(tmp);
         // As root the server must be told to stay root; as anyone else it runs as that user.
         var asRoot = Environment.UserName == "root" ? new[] { "--user=root" } : [];
         await ServerProcess.RunAsync(installDb,
-            ["--no-defaults", $"--datadir={data}", "--auth-root-authentication-method=normal", "--skip-test-db", .. asRoot],
+            ["--no-defaults", $"--datadir={data}", $"--tmpdir={tmp}", "--auth-root-authentication-method=normal", "--skip-test-db", .. asRoot],
             TimeSpan.FromSeconds(90));
         Port = SiloProcess.FreePorts(1)[0];
         _arguments =
         [
-            "--no-defaults", .. asRoot, $"--datadir={data}", $"--port={Port}", "--bind-address=127.0.0.1",
+            "--no-defaults", .. asRoot, $"--datadir={data}", $"--tmpdir={tmp}", $"--port={Port}", "--bind-address=127.0.0.1",
             $"--socket={Path.Combine(_directory, "sock")}", $"--pid-file={Path.Combine(_directory, "pid")}",
             "--skip-networking=0", "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",

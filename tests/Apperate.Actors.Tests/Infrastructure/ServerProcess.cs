@@ -44,18 +44,28 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout)
     {
         await using var run = Start(file, arguments);
+        var exitCode = await run.WaitForExitAsync(timeout, $"{file} to finish");
+        if (exitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {exitCode}:{Environment.NewLine}{run.Tail()}");
+    }
+
+    /// <summary>
+    /// Waits for the process to exit by itself and returns its exit code, with all of its output read. A timeout
+    /// names <paramref name="what"/> and leaves the process running for <see cref="DisposeAsync"/> to stop.
+    /// </summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, string what)
+    {
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await run._process.WaitForExitAsync(cancel.Token);
+            await _process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"{file} did not finish within {timeout.TotalSeconds:0} s:{Environment.NewLine}{run.Tail()}");
+            throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what} (pid {Id}):{Environment.NewLine}{Tail()}");
         }
-        run._process.WaitForExit();
-        if (run._process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {run._process.ExitCode}:{Environment.NewLine}{run.Tail()}");
+        _process.WaitForExit(); // drains the redirected output
+        return _process.ExitCode;
     }
 
     /// <summary>The last lines it printed.</summary>
@@ -111,6 +121,22 @@ public static class Tools
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Apperate.Actors.sln"))) directory = directory.Parent;
         return directory?.FullName ?? throw new InvalidOperationException($"No Apperate.Actors.sln above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>
+    /// The build of another project of the solution, in the configuration of this test build
+    /// (<c>&lt;projectDirectory&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;assemblyName&gt;.dll</c>).
+    /// </summary>
+    public static string BuiltAssembly(string projectDirectory, string assemblyName)
+    {
+        var segments = AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        var bin = Array.LastIndexOf(segments, "bin");
+        if (bin < 0 || bin + 1 >= segments.Length) throw new InvalidOperationException($"Cannot tell the build configuration from {AppContext.BaseDirectory}");
+        var configuration = segments[bin + 1];
+        var dll = Path.Combine(RepositoryRoot(), projectDirectory, "bin", configuration, "net10.0", assemblyName + ".dll");
+        if (!File.Exists(dll))
+            throw new InvalidOperationException($"{dll} does not exist: build the solution first (dotnet build Apperate.Actors.sln -c {configuration}).");
+        return dll;
     }
 
     /// <summary>
