@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Apperate.Actors.Gateway.Hosting;
 using Apperate.Actors.Silo.Embedded;
 using Apperate.Actors.Workspaces;
 using Microsoft.Extensions.Options;
