@@ -57,7 +57,6 @@ builder.Services.Configure<HostOptions>(h =>
     h.ServicesStartConcurrently = true;
 });
 
-builder.Services.AddSingleton<WriteTracker>();
 builder.Services.AddSingleton(new IngestSpool(Path.Combine(Path.GetFullPath(options.DataDirectory), "spool")));
 builder.Services.AddSingleton<ClusterConnection>();
 builder.Services.AddSingleton<IReadinessCheck>(sp => sp.GetRequiredService<ClusterConnection>());
@@ -81,8 +80,11 @@ builder.UseOrleansClient(client =>
     client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
 });
 
-builder.Services.AddHostedService<WriteDrain>();
+// The dataset grains acknowledge this gateway's async writes to it; items a dying silo took with it are stored again
+// after 30 s. The drain waits for those acknowledgements.
 builder.Services.AddApperateGateway();
+builder.Services.Configure<WriteRecoveryOptions>(o => o.RecoverAfter = TimeSpan.FromSeconds(30));
+builder.Services.AddHostedService<WriteDrain>();
 
 var app = builder.Build();
 var connection = app.Services.GetRequiredService<ClusterConnection>();
@@ -91,7 +93,7 @@ app.Use(async (context, next) =>
     // Without a cluster every API call would fail or wait for a response timeout: answer 503 at once instead.
     if (context.Request.Path.StartsWithSegments("/v1") && !context.Request.Path.StartsWithSegments("/v1/openapi-doc") && connection.Problem is { } why)
     {
-        await ProblemMiddleware.WriteAsync(context, 503, $"The gateway is {why}.", [], TimeSpan.FromSeconds(5));
+        await ProblemMiddleware.WriteAsync(context, 503, $"The gateway is not ready: {why}.", [], TimeSpan.FromSeconds(5));
         return;
     }
     await next(context);
