@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Apperate.Actors.Tests.Http;
 using Apperate.Actors.Tests.Infrastructure;
-using MySqlConnector;
 
 namespace Apperate.Actors.Tests.Cluster;
 
@@ -34,7 +33,7 @@ public sealed class GatewayClusterTests(MariaDbServer server) : IClassFixture<Ma
             // All at once: the gateway keeps trying to connect until a silo is up.
             await Task.WhenAll(silos.Select(s => s.StartAsync()).Append(gateway.StartAsync()));
             // The gateway is a client of the cluster, not a member of it.
-            Assert.Equal(3, await ActiveSilos(connectionString, clusterId));
+            Assert.Equal(3, await Membership.ActiveSilos(connectionString, clusterId));
             var api = gateway.Api;
 
             // Datasets, and wait=true writes that every silo reads back at once.
@@ -100,16 +99,24 @@ public sealed class GatewayClusterTests(MariaDbServer server) : IClassFixture<Ma
                 Assert.Equal(allTicks, (await silo.Api.Data($"{ticks}?last=10&sort=asc")).ToJsonString());
             }
 
-            // Delete: gone on every silo.
-            (await api.Delete($"/v1/datasets/{Ws}/{prices}")).ExpectJson(200, $$"""{"success":true,"message":"Dataset '{{prices}}' has been deleted"}""");
-            foreach (var silo in silos) (await silo.Api.Get($"/v1/datasets/{Ws}/{prices}")).ExpectProblem(404);
-            (await api.Get($"/v1/datasets/{Ws}/{prices}")).ExpectProblem(404);
+            // Deletes wait for the async writes this gateway accepted for the dataset: gone on every silo.
+            foreach (var id in new[] { prices, ticks })
+            {
+                (await api.Delete($"/v1/datasets/{Ws}/{id}")).ExpectJson(200, $$"""{"success":true,"message":"Dataset '{{id}}' has been deleted"}""");
+                foreach (var silo in silos) (await silo.Api.Get($"/v1/datasets/{Ws}/{id}")).ExpectProblem(404);
+            }
 
-            // With every silo gone the gateway says it is not ready, and the API answers 503 instead of waiting.
-            foreach (var silo in silos) silo.Kill();
-            var why = await gateway.WaitForReadyzAsync(HttpStatusCode.ServiceUnavailable, Visible);
-            Assert.Contains("lost the connection", why);
-            (await api.Get($"/v1/datasets/{Ws}")).ExpectProblem(503);
+            // SIGTERM right after a burst of async writes: the gateway exits once the silos acknowledged every one.
+            var burst = Api.UniqueId("burst");
+            await api.CreateDataset(burst, "k", null, null, ("k", "string"), ("n", "integer"));
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(async w =>
+            {
+                for (var i = 0; i < 10; i++)
+                    (await api.Post($"/v1/record/{Ws}/{burst}", $$"""{"k":"w{{w}}-{{i}}","n":{{i}}}""")).Expect(200);
+            }));
+            Assert.Equal(0, await gateway.StopGracefullyAsync());
+            Assert.Contains("All accepted writes are stored", gateway.Tail(200));
+            Assert.Equal(200, await silos[0].Api.RecordCount(burst));
         }
         finally
         {
@@ -118,18 +125,41 @@ public sealed class GatewayClusterTests(MariaDbServer server) : IClassFixture<Ma
     }
 
     [Fact]
-    public async Task Without_a_silo_the_gateway_answers_readyz_and_the_API_with_503_and_stops_cleanly()
+    public async Task A_gateway_is_not_ready_until_a_silo_joins_and_again_once_every_silo_is_gone_and_stops_cleanly()
     {
-        var (_, _, cluster) = await NewClusterAsync("nosilo");
-        await using var gateway = new GatewayProcess("sk_test_" + Guid.NewGuid().ToString("N"), cluster);
+        var (_, _, cluster) = await NewClusterAsync("lifecycle");
+        var token = "sk_test_" + Guid.NewGuid().ToString("N");
+        await using var gateway = new GatewayProcess(token, cluster);
         gateway.Start();
 
+        // No silo yet (nor any Orleans table): not ready, and the API says so at once.
         var why = await gateway.WaitForReadyzAsync(HttpStatusCode.ServiceUnavailable, GatewayProcess.ReadyTimeout);
         Assert.Contains("not connected to the cluster yet", why);
         (await gateway.Api.Get($"/v1/datasets/{Ws}")).ExpectProblem(503, "not connected to the cluster");
         using (var health = await gateway.Http.GetAsync("/healthz")) health.EnsureSuccessStatusCode();
 
+        await using var silo = new SiloProcess(token: token, extraArguments: cluster);
+        await silo.StartAsync();
+        await gateway.WaitForReadyzAsync(HttpStatusCode.OK, GatewayProcess.ReadyTimeout);
+        (await gateway.Api.Get($"/v1/datasets/{Ws}")).ExpectJson(200, "[]");
+
+        silo.Kill();
+        why = await gateway.WaitForReadyzAsync(HttpStatusCode.ServiceUnavailable, Visible);
+        Assert.Contains("lost the connection", why);
+        (await gateway.Api.Get($"/v1/datasets/{Ws}")).ExpectProblem(503, "lost the connection");
+
         Assert.Equal(0, await gateway.StopGracefullyAsync());
+    }
+
+    [Fact]
+    public async Task A_gateway_stopped_before_it_ever_connected_exits_cleanly()
+    {
+        var (_, _, cluster) = await NewClusterAsync("nosilo");
+        await using var gateway = new GatewayProcess("sk_test_" + Guid.NewGuid().ToString("N"), cluster);
+        gateway.Start();
+        await gateway.WaitForReadyzAsync(HttpStatusCode.ServiceUnavailable, GatewayProcess.ReadyTimeout);
+        Assert.Equal(0, await gateway.StopGracefullyAsync());
+        Assert.Contains("Stopped before the gateway connected to the cluster", gateway.Tail());
     }
 
     [Theory]
@@ -144,14 +174,5 @@ public sealed class GatewayClusterTests(MariaDbServer server) : IClassFixture<Ma
         var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.True(exit == 2, $"exit code {exit} with '{arguments}'{Environment.NewLine}{gateway.Tail()}");
         Assert.Contains(message, gateway.Tail());
-    }
-
-    private static async Task<long> ActiveSilos(string connectionString, string clusterId)
-    {
-        await using var connection = new MySqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT COUNT(*) FROM OrleansMembershipTable WHERE DeploymentId = @id AND Status = 3", connection);
-        command.Parameters.AddWithValue("@id", clusterId);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 }
