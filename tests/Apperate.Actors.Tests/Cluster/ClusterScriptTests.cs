@@ -61,7 +61,7 @@ public sealed class ClusterScriptTests
     public async Task The_local_cluster_script_refuses_bad_arguments_with_code_2()
     {
         await using var run = ServerProcess.Start("bash", [Script(), "start", "--silos", "zero"]);
-        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(30), "deploy/cluster.sh"));
+        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(30), "deploy/cluster.sh to refuse its arguments"));
         Assert.Contains("--silos must be a positive number", run.Tail());
     }
 
@@ -74,7 +74,7 @@ public sealed class ClusterScriptTests
         {
             ["CONFIGURATION"] = Tools.BuildConfiguration(),
         });
-        var exit = await run.WaitForExitAsync(ScriptTimeout, $"deploy/cluster.sh {string.Join(' ', arguments)}");
+        var exit = await run.WaitForExitAsync(ScriptTimeout, $"deploy/cluster.sh {string.Join(' ', arguments)} to finish");
         var output = run.Tail(200);
         Assert.True(exit == 0, $"deploy/cluster.sh {string.Join(' ', arguments)} exited with {exit}:{Environment.NewLine}{output}");
         return output;
