@@ -4,6 +4,7 @@ using Apperate.Actors.Connectors;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway;
 using Apperate.Actors.Gateway.Endpoints;
+using Apperate.Actors.Gateway.Hosting;
 using Apperate.Actors.Silo.Cluster;
 using Apperate.Actors.Silo.Embedded;
 using Apperate.Actors.Silo.Hosting;

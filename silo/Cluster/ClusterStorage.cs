@@ -1,4 +1,5 @@
 using System.Text;
+using Apperate.Actors.Gateway.Hosting;
 using MySqlConnector;
 
 namespace Apperate.Actors.Silo.Cluster;
@@ -10,7 +11,7 @@ namespace Apperate.Actors.Silo.Cluster;
 public sealed class ClusterStorage
 {
     /// <summary>The ADO.NET invariant Orleans loads MySqlConnector for.</summary>
-    public const string Invariant = "MySql.Data.MySqlConnector";
+    public const string Invariant = ClusterDatabase.Invariant;
 
     /// <summary>The named lock that serialises schema setup between silos starting at once.</summary>
     internal const string LockName = "apperate.orleans-schema";
@@ -24,28 +25,14 @@ public sealed class ClusterStorage
         ("sql.MySQL-Reminders.sql", "OrleansRemindersTable"),
     ];
 
-    /// <summary>Checks the connection string: it must parse and name a server and a database.</summary>
+    /// <summary>Checks the connection string (see <see cref="ClusterDatabase"/>).</summary>
     /// <exception cref="ArgumentException">With a message fit for an operator.</exception>
     public ClusterStorage(string? connectionString)
     {
-        if (string.IsNullOrWhiteSpace(connectionString))
-            throw new ArgumentException("Apperate:ConnectionString is required in Cluster mode (a MySQL/MariaDB connection string naming a database).");
-        MySqlConnectionStringBuilder builder;
-        try
-        {
-            builder = new MySqlConnectionStringBuilder(connectionString);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
-        {
-            throw new ArgumentException($"Apperate:ConnectionString is not a valid MySQL connection string: {ex.Message}");
-        }
-        if (string.IsNullOrWhiteSpace(builder.Server)) throw new ArgumentException("Apperate:ConnectionString names no Server.");
-        if (string.IsNullOrWhiteSpace(builder.Database)) throw new ArgumentException("Apperate:ConnectionString names no Database.");
-        ConnectionString = builder.ConnectionString;
-        Database = builder.Database;
-        // Orleans leaves out the parameters of the payload columns it does not use (e.g. @PayloadJson with the binary
-        // serializer); MySqlConnector reads those as user variables (NULL) only when allowed to.
-        OrleansConnectionString = new MySqlConnectionStringBuilder(ConnectionString) { AllowUserVariables = true }.ConnectionString;
+        var database = new ClusterDatabase(connectionString);
+        ConnectionString = database.ConnectionString;
+        Database = database.Database;
+        OrleansConnectionString = database.OrleansConnectionString;
     }
 
     /// <summary>The connection string as configured: the record store's and the schema setup's.</summary>

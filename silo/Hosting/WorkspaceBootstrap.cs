@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Apperate.Actors.Gateway.Hosting;
 using Apperate.Actors.Silo.Embedded;
 using Apperate.Actors.Workspaces;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,9 @@ public sealed partial class WorkspaceBootstrap(IGrainFactory grains, IOptions<Ap
     {
         var o = options.Value;
         if (Names.Check(o.Workspace) is { } bad) throw new InvalidOperationException($"Apperate:Workspace '{o.Workspace}' {bad}");
-        var created = await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(o.Workspace)).EnsureCreatedAsync(o.Workspace, o.BootstrapToken);
+        // An empty value (an environment variable set to nothing) means none, never a token with empty text.
+        var bootstrapToken = string.IsNullOrWhiteSpace(o.BootstrapToken) ? null : o.BootstrapToken;
+        var created = await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(o.Workspace)).EnsureCreatedAsync(o.Workspace, bootstrapToken);
         if (created is null)
         {
             LogExisting(o.Workspace, storage.CredentialsPath);

@@ -237,23 +237,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>The silo build next to this test build: same configuration, found from the folder holding the solution.</summary>
-    public static string SiloDll()
-    {
-        var baseDirectory = AppContext.BaseDirectory;
-        var repo = new DirectoryInfo(baseDirectory);
-        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "Apperate.Actors.sln"))) repo = repo.Parent;
-        if (repo is null) throw new InvalidOperationException($"No Apperate.Actors.sln above {baseDirectory}");
-
-        var segments = baseDirectory.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
-        var bin = Array.LastIndexOf(segments, "bin");
-        if (bin < 0 || bin + 1 >= segments.Length) throw new InvalidOperationException($"Cannot tell the build configuration from {baseDirectory}");
-        var configuration = segments[bin + 1];
-
-        var dll = Path.Combine(repo.FullName, "silo", "bin", configuration, "net10.0", "Apperate.Actors.Silo.dll");
-        if (!File.Exists(dll))
-            throw new InvalidOperationException($"{dll} does not exist: build the solution first (dotnet build Apperate.Actors.sln -c {configuration}).");
-        return dll;
-    }
+    public static string SiloDll() => Infrastructure.Tools.BuiltAssembly("silo", "Apperate.Actors.Silo");
 
     /// <summary>Distinct free loopback ports, all held until every one is chosen.</summary>
     internal static int[] FreePorts(int count)

@@ -18,7 +18,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public bool IsRunning => !_process.HasExited;
 
     /// <summary>Starts <paramref name="file"/> with <paramref name="arguments"/>.</summary>
-    public static ServerProcess Start(string file, IEnumerable<string> arguments, string? workingDirectory = null)
+    /// <param name="environment">Environment variables to set; a null value removes the variable.</param>
+    public static ServerProcess Start(string file, IEnumerable<string> arguments, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -29,6 +31,11 @@ public sealed class ServerProcess : IAsyncDisposable
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
         foreach (var a in arguments) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         var process = new Process { StartInfo = start };
         var server = new ServerProcess(process);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
@@ -68,6 +75,32 @@ public sealed class ServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends SIGTERM (<c>kill -TERM pid</c>) and waits up to <paramref name="timeout"/> for the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout, string what)
+    {
+        if (!_process.HasExited) await SignalAsync("TERM");
+        return await WaitForExitAsync(timeout, $"{what} to exit after SIGTERM");
+    }
+
+    /// <summary>Kills the process at once (SIGKILL).</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>The last lines it printed.</summary>
     public string Tail(int lines = 40)
     {
@@ -91,7 +124,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
+                await SignalAsync("TERM");
                 using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 try
                 {
@@ -129,14 +162,20 @@ public static class Tools
     /// </summary>
     public static string BuiltAssembly(string projectDirectory, string assemblyName)
     {
-        var segments = AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
-        var bin = Array.LastIndexOf(segments, "bin");
-        if (bin < 0 || bin + 1 >= segments.Length) throw new InvalidOperationException($"Cannot tell the build configuration from {AppContext.BaseDirectory}");
-        var configuration = segments[bin + 1];
+        var configuration = BuildConfiguration();
         var dll = Path.Combine(RepositoryRoot(), projectDirectory, "bin", configuration, "net10.0", assemblyName + ".dll");
         if (!File.Exists(dll))
             throw new InvalidOperationException($"{dll} does not exist: build the solution first (dotnet build Apperate.Actors.sln -c {configuration}).");
         return dll;
+    }
+
+    /// <summary>The configuration this test build was built with (Debug or Release), from its output folder.</summary>
+    public static string BuildConfiguration()
+    {
+        var segments = AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        var bin = Array.LastIndexOf(segments, "bin");
+        if (bin < 0 || bin + 1 >= segments.Length) throw new InvalidOperationException($"Cannot tell the build configuration from {AppContext.BaseDirectory}");
+        return segments[bin + 1];
     }
 
     /// <summary>

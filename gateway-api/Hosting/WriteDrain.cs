@@ -1,11 +1,14 @@
 using Apperate.Actors.Datasets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Apperate.Actors.Silo.Hosting;
+namespace Apperate.Actors.Gateway.Hosting;
 
 /// <summary>
 /// Graceful shutdown: before any service stops, refuse new writes (503) and wait until every accepted async write
-/// has been committed. Runs in the stopping phase, while Kestrel and the silo are still up.
+/// has been committed. Runs in the stopping phase, while Kestrel and the Orleans silo or client are still up; used by
+/// the silo and by the standalone gateway alike.
 /// </summary>
 public sealed partial class WriteDrain(WriteTracker tracker, IOptions<ApperateOptions> options, ILogger<WriteDrain> logger) : IHostedLifecycleService
 {

@@ -1,6 +1,10 @@
-namespace Apperate.Actors.Silo.Hosting;
+namespace Apperate.Actors.Gateway.Hosting;
 
-/// <summary>The <c>Apperate</c> configuration section (environment: <c>Apperate__Name</c>).</summary>
+/// <summary>
+/// The <c>Apperate</c> configuration section (environment: <c>Apperate__Name</c>), read by the silo and by the standalone
+/// gateway; the gateway uses <see cref="ConnectionString"/>, <see cref="ClusterId"/>, <see cref="ServiceId"/>,
+/// <see cref="DataDirectory"/> and <see cref="DrainTimeout"/>.
+/// </summary>
 public sealed class ApperateOptions
 {
     public const string Section = "Apperate";
@@ -25,7 +29,7 @@ public sealed class ApperateOptions
 
     /// <summary>
     /// Where local files live (in embedded mode everything; in cluster mode only credentials.json and the ingest
-    /// spool). Relative paths are relative to the working directory.
+    /// spool; for the standalone gateway only the ingest spool). Relative paths are relative to the working directory.
     /// </summary>
     public string DataDirectory { get; set; } = "./data";
 

@@ -1,0 +1,85 @@
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Gateway.Endpoints;
+
+namespace Apperate.Actors.Gateway.Standalone.Cluster;
+
+/// <summary>
+/// The standalone gateway's connection to its cluster: keeps trying to connect for as long as the gateway runs, and
+/// tells <c>/readyz</c> (and the API guard) whether the Orleans client is connected.
+/// </summary>
+/// <remarks>
+/// Connected means the Orleans client finished connecting (the host has started: its hosted service's start is the
+/// connect, retried here), at least one silo gateway connection is open, and dataset grains can acknowledge this
+/// gateway's async writes (without that they would only be stored again after a delay). Silos may start after the
+/// gateway, and all of them may go away and come back; the client reconnects by itself, and readiness follows.
+/// </remarks>
+public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime, WriteTracker tracker, ILogger<ClusterConnection> logger)
+    : IReadinessCheck, IClusterConnectionStatusObserver, IClientConnectionRetryFilter
+{
+    /// <summary>How long to wait between two connection attempts: briefly at first (silos starting alongside), then longer.</summary>
+    public static TimeSpan RetryDelay(int attempt) => attempt <= 30 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
+
+    // Taken now: the host disposes its lifetime when it stops, while the client may still report.
+    private readonly CancellationToken _started = lifetime.ApplicationStarted;
+    private readonly CancellationToken _stopping = lifetime.ApplicationStopping;
+    private int _gateways;
+    private int _attempts;
+    private volatile string? _lastError;
+
+    /// <summary>Null while connected, else why not.</summary>
+    public string? Problem
+    {
+        get
+        {
+            if (!_started.IsCancellationRequested)
+                return $"not connected to the cluster yet (retrying): {_lastError ?? "connecting"}";
+            if (Volatile.Read(ref _gateways) == 0) return "lost the connection to every silo of the cluster (reconnecting)";
+            return tracker.CanReceiveAcknowledgements ? null : "connected to the cluster, not yet receiving write acknowledgements";
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<string?> CheckAsync(CancellationToken cancellationToken) => Task.FromResult(Problem);
+
+    /// <inheritdoc />
+    public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+    {
+        _lastError = exception.Message;
+        // The first failure and then one in a while: a gateway waiting for its silos should not flood the log.
+        var attempt = Interlocked.Increment(ref _attempts);
+        if (attempt == 1 || attempt % 30 == 0) LogNotConnected(attempt, exception.Message);
+        try
+        {
+            await Task.Delay(RetryDelay(attempt), cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        return !cancellationToken.IsCancellationRequested;
+    }
+
+    /// <inheritdoc />
+    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
+    {
+        Volatile.Write(ref _gateways, currentNumberOfGateways);
+        if (connectionRecovered) LogConnected(currentNumberOfGateways);
+    }
+
+    /// <inheritdoc />
+    public void NotifyClusterConnectionLost()
+    {
+        Volatile.Write(ref _gateways, 0);
+        // The client closes its connections itself when the gateway stops.
+        if (!_stopping.IsCancellationRequested) LogLost();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not connected to the cluster after {Attempts} attempts, retrying: {Reason}")]
+    private partial void LogNotConnected(int attempts, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to the cluster through {Gateways} silo gateways")]
+    private partial void LogConnected(int gateways);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection to every silo of the cluster; reconnecting")]
+    private partial void LogLost();
+}

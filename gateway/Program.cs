@@ -1,0 +1,115 @@
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Gateway;
+using Apperate.Actors.Gateway.Endpoints;
+using Apperate.Actors.Gateway.Errors;
+using Apperate.Actors.Gateway.Hosting;
+using Apperate.Actors.Gateway.Ingest;
+using Apperate.Actors.Gateway.Standalone.Cluster;
+using Orleans.Configuration;
+
+// The standalone gateway: the HTTP API of the silo, in a process that joins a cluster as an Orleans client. It hosts
+// no grain and creates nothing; the silos own the workspace and the data.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// Request lines carry ?token=… in clear text: ASP.NET Core's per-request logging stays off whatever the
+// configuration says, so secret tokens never reach a log.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
+var options = builder.Configuration.GetSection(ApperateOptions.Section).Get<ApperateOptions>() ?? new ApperateOptions();
+builder.Services.Configure<ApperateOptions>(builder.Configuration.GetSection(ApperateOptions.Section));
+
+// The same configuration as the silos serves the gateway too, so Mode may be given; it must then be Cluster.
+if (builder.Configuration[$"{ApperateOptions.Section}:Mode"] is { Length: > 0 } mode && !string.Equals(mode, "Cluster", StringComparison.OrdinalIgnoreCase))
+{
+    Console.Error.WriteLine($"Apperate:Mode '{mode}' is not supported by the standalone gateway: it joins a cluster of silos ('Cluster', or leave it unset).");
+    return 2;
+}
+ClusterDatabase database;
+try
+{
+    database = new ClusterDatabase(options.ConnectionString);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+if (string.IsNullOrWhiteSpace(options.ClusterId))
+{
+    Console.Error.WriteLine("Apperate:ClusterId must not be empty.");
+    return 2;
+}
+if (string.IsNullOrWhiteSpace(options.ServiceId))
+{
+    Console.Error.WriteLine("Apperate:ServiceId must not be empty.");
+    return 2;
+}
+
+// Loopback only unless the operator says otherwise with --urls or ASPNETCORE_URLS; not the silo's default port, so
+// a silo and a gateway can run side by side with their defaults.
+if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5080");
+// The record endpoints enforce their own limits; batch loads stream bodies of any size.
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+builder.Services.Configure<HostOptions>(h =>
+{
+    h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(30);
+    // The Orleans client's start is its connect, retried until a silo answers: Kestrel starts alongside it, so
+    // /readyz can say "not ready" meanwhile instead of refusing connections.
+    h.ServicesStartConcurrently = true;
+});
+
+builder.Services.AddSingleton(new IngestSpool(Path.Combine(Path.GetFullPath(options.DataDirectory), "spool")));
+builder.Services.AddSingleton<ClusterConnection>();
+builder.Services.AddSingleton<IReadinessCheck>(sp => sp.GetRequiredService<ClusterConnection>());
+
+builder.UseOrleansClient(client =>
+{
+    // The silos' ServiceId and ClusterId, found through their membership table.
+    client.Configure<ClusterOptions>(o =>
+    {
+        o.ClusterId = options.ClusterId;
+        o.ServiceId = options.ServiceId;
+    });
+    client.UseAdoNetClustering(o =>
+    {
+        o.Invariant = ClusterDatabase.Invariant;
+        o.ConnectionString = database.OrleansConnectionString;
+    });
+    // Async writes go onto the silos' record streams from here; the provider must match theirs.
+    client.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
+    client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => sp.GetRequiredService<ClusterConnection>());
+    client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
+});
+
+// The dataset grains acknowledge this gateway's async writes to it; items a dying silo took with it are stored again
+// after 30 s. The drain waits for those acknowledgements.
+builder.Services.AddApperateGateway();
+builder.Services.Configure<WriteRecoveryOptions>(o => o.RecoverAfter = TimeSpan.FromSeconds(30));
+builder.Services.AddHostedService<WriteDrain>();
+
+var app = builder.Build();
+var connection = app.Services.GetRequiredService<ClusterConnection>();
+app.Use(async (context, next) =>
+{
+    // Without a cluster every API call would fail or wait for a response timeout: answer 503 at once instead.
+    if (context.Request.Path.StartsWithSegments("/v1") && !context.Request.Path.StartsWithSegments("/v1/openapi-doc") && connection.Problem is { } why)
+    {
+        await ProblemMiddleware.WriteAsync(context, 503, $"The gateway is not ready: {why}.", [], TimeSpan.FromSeconds(5));
+        return;
+    }
+    await next(context);
+});
+app.UseApperateGateway();
+// Taken now: the host disposes its lifetime before RunAsync returns or throws.
+var started = app.Lifetime.ApplicationStarted;
+var stopping = app.Lifetime.ApplicationStopping;
+try
+{
+    await app.RunAsync();
+}
+catch (Exception) when (stopping.IsCancellationRequested && !started.IsCancellationRequested)
+{
+    // Stopped while still connecting to the cluster (the connect gives up with an exception the host has logged):
+    // nothing was accepted, nothing to drain.
+    Console.WriteLine("Stopped before the gateway connected to the cluster.");
+}
+return 0;
