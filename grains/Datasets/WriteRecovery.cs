@@ -100,7 +100,7 @@ public sealed partial class WriteRecovery(WriteTracker tracker, IGrainFactory gr
             {
                 LogAttachRetry(ex);
                 await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1_000));
             }
         }
     }
