@@ -22,6 +22,7 @@ public interface IRecordStore
     /// <summary>
     /// Stores the batches in order in one transaction (all or nothing) and returns one result per batch.
     /// Duplicates (same key, subkey, date) are kept or replaced per batch; a replace keeps the row id.
+    /// New rows get ids above every stored id, in arrival order (rows with equal dates are read in id order); ids may skip values.
     /// Batches with <see cref="RecordBatch.Persist"/> false are skipped and reported as <see cref="WriteResult.Empty"/> with their row count received.
     /// </summary>
     Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, CancellationToken cancellationToken = default);

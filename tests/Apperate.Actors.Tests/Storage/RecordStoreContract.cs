@@ -324,6 +324,97 @@ public abstract class RecordStoreContract
     }
 
     [Fact]
+    public async Task Ids_follow_arrival_order_whatever_the_key_order()
+    {
+        await Store.EnsureTableAsync(Table, Simple);
+        // One date for all, so the order by date then id is the order of the ids alone.
+        string[] keys = ["Z", "A", "M", "B", "Y", "C"];
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, [.. keys.Select(k => Row(k, 7, k, 1L, 1.0))]));
+        await Store.WriteAsync(Table, [.. new[] { "X", "D", "W" }.Select(k => Batch(DuplicateKeyHandling.Replace, Row(k, 7, k, 1L, 1.0)))], 1);
+        // A duplicate keeps the place of the row it matched.
+        await WriteOne(Batch(DuplicateKeyHandling.Replace, Row("E", 7, "E", 1L, 1.0), Row("A", 7, "A again", 2L, 2.0), Row("AA", 7, "AA", 1L, 1.0)));
+
+        string[] arrival = ["Z", "A", "M", "B", "Y", "C", "X", "D", "W", "E", "AA"];
+        var oldest = await Query(KeySelector.All, Everything with { Oldest = true, Sort = SortOrder.Ascending });
+        Assert.Equal(arrival, oldest.Select(r => r.Key));
+        Assert.Equal("A again", oldest[1].Values[0]);
+        var newest = await Query(KeySelector.All, Everything);
+        Assert.Equal(arrival.Reverse(), newest.Select(r => r.Key));
+        Assert.Equal(["Z", "A"], (await Query(KeySelector.All, Everything with { Oldest = true, Limit = 2, Sort = SortOrder.Ascending })).Select(r => r.Key));
+    }
+
+    [Fact]
+    public async Task New_rows_get_ids_above_every_stored_id_after_deletes()
+    {
+        await SeedTen();
+        var before = await Query(KeySelector.All, Everything);
+        Assert.Equal(5, await Store.DeleteAsync(Table, new KeySelector("A", null), 6, null));
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, Row("B", 1, "B", 1L, 1.0), Row("A", 10, "A", 10L, 1.0)));
+        var rows = await Query(KeySelector.All, Everything with { Oldest = true, Sort = SortOrder.Ascending });
+        var kept = rows.Where(r => r.Key == "A" && r.Date <= 5).Max(r => r.Id);
+        var b = Assert.Single(rows, r => r.Key == "B");
+        var a10 = Assert.Single(rows, r => r.Key == "A" && r.Date == 10);
+        Assert.True(b.Id > kept && a10.Id > b.Id, $"ids {kept}, {b.Id}, {a10.Id} do not follow arrival");
+        Assert.Equal(before.Where(r => r.Date <= 5).Select(r => r.Id).Order(), rows.Where(r => r.Key == "A" && r.Date <= 5).Select(r => r.Id).Order());
+    }
+
+    [Fact]
+    public async Task Duplicate_counts_values_and_ids_match_one_row_at_a_time_semantics()
+    {
+        // Calls of many batches, mixed ignore and replace, with duplicates inside batches, across batches and against
+        // stored rows, in batches long enough for multi-row statements: compared with applying each row in turn.
+        await Store.EnsureTableAsync(Table, Simple);
+        var random = new Random(20261124);
+        var model = new Dictionary<(string Key, string Subkey, long Date), (object?[] Values, int Created)>();
+        var created = 0;
+        string[] qtyOnly = ["qty"];
+        for (var call = 0; call < 12; call++)
+        {
+            var batches = new List<RecordBatch>();
+            var expected = new List<WriteResult>();
+            for (var b = random.Next(1, 6); b > 0; b--)
+            {
+                var mode = random.Next(2) == 0 ? DuplicateKeyHandling.Ignore : DuplicateKeyHandling.Replace;
+                var narrow = random.Next(5) == 0;
+                var persist = random.Next(8) != 0;
+                var rows = new RecordRow[random.Next(4) == 0 ? random.Next(1, 3) : random.Next(1, 140)];
+                int written = 0, duplicates = 0;
+                for (var r = 0; r < rows.Length; r++)
+                {
+                    var key = "K" + random.Next(6);
+                    var subkey = random.Next(3) == 0 ? "s" : "";
+                    var date = (long)random.Next(40);
+                    var tag = $"c{call}b{batches.Count}r{r}";
+                    object?[] values = narrow ? [(long)r] : [tag, (long)r, call + r / 100.0];
+                    rows[r] = new RecordRow(key, subkey, date, values, null);
+                    if (!persist) continue;
+                    var index = (key, subkey, date);
+                    if (!model.TryGetValue(index, out var stored))
+                    {
+                        model[index] = (narrow ? [null, values[0], null] : values, created++);
+                        written++;
+                        continue;
+                    }
+                    duplicates++;
+                    if (mode == DuplicateKeyHandling.Ignore) continue;
+                    written++;
+                    model[index] = (narrow ? [stored.Values[0], values[0], stored.Values[2]] : values, stored.Created);
+                }
+                batches.Add(new RecordBatch(narrow ? qtyOnly : SimpleColumns, rows, mode, persist));
+                expected.Add(persist ? new WriteResult(rows.Length, written, duplicates) : new WriteResult(rows.Length, 0, 0));
+            }
+            Assert.Equal(expected, await Store.WriteAsync(Table, batches, 1000 + call));
+        }
+
+        Assert.Equal(model.Count, await Store.CountAsync(Table));
+        var all = await Query(KeySelector.All, Everything);
+        foreach (var row in all) Assert.Equal(model[(row.Key, row.Subkey, row.Date)].Values, row.Values);
+        // Ids follow the order in which the rows were first stored.
+        var byId = all.OrderBy(r => r.Id).Select(r => model[(r.Key, r.Subkey, r.Date)].Created).ToArray();
+        Assert.Equal(byId.Order(), byId);
+    }
+
+    [Fact]
     public async Task Within_one_call_the_first_duplicate_wins_with_ignore()
     {
         await Store.EnsureTableAsync(Table, Simple);
