@@ -150,6 +150,19 @@ public sealed partial class BatchLoadHttpTests(SiloFixture fixture, ITestOutputH
 
     // ---- 2. Quoted CSV ------------------------------------------------------------------------------------------
 
+    [Theory]
+    [InlineData("symbol, date, price\nAAPL, 2024-01-02, 187.5\nMSFT, 2024-01-02,\n", """{"symbol":"string","date":"date","price":"number"}""")]
+    [InlineData("\r\nsymbol\tnote\tprice\r\nAAPL\t5\" tall\t1\r\nMSFT\tx\t2", """{"symbol":"string","note":"string","price":"integer"}""")]
+    public async Task BatchLoad_on_demand_infers_a_schema_that_accepts_the_rows_it_was_inferred_from(string body, string types)
+    {
+        var id = Api.UniqueId("bl_demand2");
+        ExpectLoaded(await Load(id, body, "text/csv"), id, Bytes(body), received: 2, ingested: 2, invalid: 0, duplicates: 0);
+        var schema = (await _api.Get($"/v1/datasets/{Ws}/{id}")).Expect(200).Json["schema"]!["properties"]!.AsObject();
+        var expected = JsonNode.Parse(types)!.AsObject();
+        Assert.Equal(expected.Select(p => $"{p.Key}:{p.Value}"),
+            schema.Select(p => $"{p.Key}:{(p.Value!["format"] ?? p.Value!["type"])!.GetValue<string>()}"));
+    }
+
     [Fact]
     public async Task BatchLoad_quoted_csv_keeps_delimiters_quotes_newlines_and_empty_strings()
     {
