@@ -81,7 +81,10 @@ public sealed record ValidationOutcome(RecordBatch? Batch, IReadOnlyList<FieldEr
 /// their types (an integer may be written <c>5.0</c> but not <c>5.5</c> or beyond 64 bits; a number must be
 /// finite; a date is <c>YYYY-MM-DD</c>; a date-time is ISO 8601). A record is at most
 /// <see cref="RecordLimits.MaxRecordBytes"/> as written; a key or subkey at most
-/// <see cref="RecordLimits.MaxIndexBytes"/> in UTF-8.</para>
+/// <see cref="RecordLimits.MaxIndexBytes"/> in UTF-8. A JSON record must be valid UTF-8, and its names and string
+/// values must not hold escaped lone surrogates.</para>
+/// <para>Every rule is written once, generic over what a validation produces: <c>Validate…</c> methods build rows,
+/// <c>Check…</c> methods report the same errors without building anything (for a pass that only needs the verdict).</para>
 /// </remarks>
 public sealed class RecordValidator
 {
