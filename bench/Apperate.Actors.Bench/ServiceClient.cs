@@ -44,6 +44,24 @@ public sealed class ServiceClient(HttpClient http, string workspace)
         }
     }
 
+    /// <summary>
+    /// The two passes of a finished batch-load job from <c>GET /v1/jobs/:ws/ingest/:jobId</c>: validating (from the
+    /// job's creation to its first processing report: upload, parse, check, spool) and processing (from there to the
+    /// end: parse again, build rows, commit), in seconds.
+    /// </summary>
+    public async Task<(double Validating, double Processing)> JobPassesAsync(string jobId)
+    {
+        using var response = await http.GetAsync($"/v1/jobs/{workspace}/ingest/{jobId}");
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET /v1/jobs/{workspace}/ingest/{jobId} answered {(int)response.StatusCode}: {text}");
+        using var document = JsonDocument.Parse(text);
+        var job = document.RootElement;
+        var created = job.GetProperty("created").GetInt64();
+        var started = job.GetProperty("started").GetInt64();
+        var finished = job.GetProperty("finished").GetInt64();
+        return ((started - created) / 1000.0, (finished - started) / 1000.0);
+    }
+
     /// <summary>Uploads a file to <c>POST /v1/data/:ws/:id</c> (synchronous job) and returns the answer and the elapsed time.</summary>
     public async Task<(int Status, JsonElement? Body, string Text, double Seconds)> LoadFileAsync(string path, string datasetId, string contentType)
     {

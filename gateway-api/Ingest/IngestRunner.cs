@@ -14,8 +14,9 @@ public sealed record IngestOptions(DuplicateKeyHandling Duplicates, long? Maximu
 /// <summary>
 /// Runs a batch load in two passes over the body, so a job that must fail fails before anything is committed:
 /// <list type="number">
-/// <item><b>validating</b>: the body is read once, every record validated and counted, rejected records logged,
-/// and the body spooled to a temporary file; past 20,000,000 records or <c>maximumValidationErrors</c> the job fails.</item>
+/// <item><b>validating</b>: the body is read once, every record validated and counted (no rows are built:
+/// <see cref="IngestReader.CheckBatchAsync"/>), rejected records logged, and the body spooled to a temporary file;
+/// past 20,000,000 records or <c>maximumValidationErrors</c> the job fails.</item>
 /// <item><b>processing</b>: the spooled file is read again and its valid records are written to the dataset grain in
 /// file order, in batches of <see cref="BatchRecords"/> (one store transaction each), each committed before the next is sent
 /// (the next is parsed meanwhile).</item>
@@ -119,18 +120,17 @@ public sealed partial class IngestRunner(IClusterClient client, ILogger<IngestRu
         long now, IngestOptions options, Counts counts, CancellationToken cancellationToken)
     {
         await using var reader = IngestReader.Create(input, format, validator, now, RecordLimits.Default);
-        var valid = new List<RecordRow>(BatchRecords);
         var invalid = new List<InvalidRecord>();
         var clock = Stopwatch.StartNew();
         await job.ReportAsync(counts.Progress(JobStatus.Validating, 0));
-        while (await reader.ReadBatchAsync(valid, invalid, BatchRecords, cancellationToken))
+        // Only the verdict is needed here: the rows are built in the processing pass, from the same rules.
+        while (await reader.CheckBatchAsync(invalid, BatchRecords, cancellationToken))
         {
-            counts.Received += valid.Count + invalid.Count;
+            counts.Received = reader.RecordsRead;
             counts.Invalid += invalid.Count;
             counts.Bytes = reader.BytesRead;
             if (invalid.Count > 0)
                 await job.AppendInvalidAsync(invalid.ConvertAll(i => new InvalidRecordInfo(i.Line, i.Raw, i.Field, i.Reason)).ToArray());
-            valid.Clear();
             invalid.Clear();
             if (counts.Received > MaxRecordsPerJob)
                 return (JobStatus.Failed, $"the body holds more than {MaxRecordsPerJob:N0} records, the limit of one job; nothing was committed");

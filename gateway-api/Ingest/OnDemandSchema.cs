@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Apperate.Actors.Common;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Ingest;
 using Apperate.Actors.Schema;
@@ -11,6 +12,13 @@ namespace Apperate.Actors.Gateway.Ingest;
 /// 1 MB or 1,000 records), with the same rules as <c>POST /record</c>: CSV fields that are valid JSON numbers,
 /// booleans, objects or arrays count as those; everything else is text.
 /// </summary>
+/// <remarks>
+/// The job then validates the whole body against the inferred schema, so CSV is sampled as the job reads it
+/// (<see cref="IngestReader"/>): blank lines are skipped, the delimiter is the most frequent of <c>,</c>, tab and
+/// <c>|</c> outside quotes in the header line, a quote opens a quoted field only at the start of a field, header names
+/// are trimmed, and a field's surrounding spaces and an empty field (null in any column but a string one) say nothing
+/// about its type.
+/// </remarks>
 public static class OnDemandSchema
 {
     public const int HeadBytes = 1 << 20;
@@ -66,7 +74,7 @@ public static class OnDemandSchema
                 }
                 break;
             case IngestFormat.Ndjson:
-                foreach (var line in CompleteLines(text))
+                foreach (var line in CompleteLines(text, complete: head.Length < HeadBytes))
                 {
                     if (count >= SampleRecords) break;
                     if (line.Trim().Length == 0) continue;
@@ -84,7 +92,8 @@ public static class OnDemandSchema
                 }
                 break;
             default:
-                var rows = CsvSample(text);
+                // A head shorter than HeadBytes is the whole body: its last line is complete even without a line feed.
+                var rows = CsvSample(text, complete: head.Length < HeadBytes);
                 if (rows.Count > 0)
                 {
                     var header = rows[0];
@@ -110,7 +119,12 @@ public static class OnDemandSchema
     private static void WriteCsvValue(Utf8JsonWriter writer, string field)
     {
         var trimmed = field.Trim();
-        if (trimmed.Length > 0 && (char.IsDigit(trimmed[0]) || trimmed[0] is '-' or '{' or '[' || trimmed is "true" or "false"))
+        if (trimmed.Length == 0)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+        if (char.IsDigit(trimmed[0]) || trimmed[0] is '-' or '{' or '[' || trimmed is "true" or "false")
         {
             try
             {
@@ -123,47 +137,118 @@ public static class OnDemandSchema
                 // Not JSON (e.g. a date): text.
             }
         }
-        writer.WriteStringValue(field);
+        // Dates are read trimmed, like every field of a non-string column.
+        writer.WriteStringValue(DateValues.TryParseDateOrDateTime(trimmed, out _, out _) ? trimmed : field);
     }
 
-    private static IEnumerable<string> CompleteLines(string text)
+    private static IEnumerable<string> CompleteLines(string text, bool complete)
     {
+        if (complete) return text.Split('\n');
         var end = text.LastIndexOf('\n');
         if (end < 0) return text.Length > 0 ? [text] : [];
         return text[..end].Split('\n');
     }
 
-    /// <summary>RFC 4180 rows of the head (the last, possibly cut row dropped), delimiter from the header line.</summary>
-    private static List<List<string>> CsvSample(string text)
+    /// <summary>
+    /// The header (names trimmed) and rows of the head, read with the job's CSV rules (see the remarks); a row the head
+    /// may end inside is dropped unless the head is the <paramref name="complete"/> body.
+    /// </summary>
+    private static List<List<string>> CsvSample(string text, bool complete)
     {
-        var firstLineEnd = text.IndexOf('\n');
-        var firstLine = firstLineEnd < 0 ? text : text[..firstLineEnd];
-        var delimiter = new[] { ',', '\t', '|' }.MaxBy(d => firstLine.Count(c => c == d));
         var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
+        var pos = 0;
+        char? delimiter = null;
+        while (pos < text.Length)
         {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == delimiter) { row.Add(field.ToString()); field.Clear(); }
-            else if (c == '\n')
-            {
-                row.Add(field.ToString().TrimEnd('\r'));
-                field.Clear();
-                if (row.Count > 1 || row[0].Length > 0) rows.Add(row);
-                row = [];
-            }
-            else field.Append(c);
+            var start = pos;
+            if (ReadCsvRecord(text, ref pos, delimiter ??= HeaderDelimiter(text, pos), complete) is not { } row) break;
+            var raw = text.AsSpan(start, pos - start);
+            if (raw.EndsWith("\n")) raw = raw[..^1];
+            if (raw.EndsWith("\r")) raw = raw[..^1];
+            if (raw.IsEmpty) continue; // a blank line
+            if (rows.Count == 0) row = row.ConvertAll(name => name.Trim());
+            rows.Add(row);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// The delimiter of the header line at <paramref name="start"/> (the first that is not blank): the most frequent of
+    /// <c>,</c>, tab and <c>|</c> outside quotes; a comma on a tie or when there is none.
+    /// </summary>
+    private static char HeaderDelimiter(string text, int start)
+    {
+        while (start < text.Length && text[start] is '\n' or '\r') start++;
+        int commas = 0, tabs = 0, pipes = 0;
+        var inQuotes = false;
+        for (var i = start; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inQuotes)
+            {
+                if (c != '"') continue;
+                if (i + 1 < text.Length && text[i + 1] == '"') i++;
+                else inQuotes = false;
+                continue;
+            }
+            if (c == '\n') break;
+            switch (c)
+            {
+                case '"': inQuotes = i == start || text[i - 1] is ',' or '\t' or '|'; break;
+                case ',': commas++; break;
+                case '\t': tabs++; break;
+                case '|': pipes++; break;
+            }
+        }
+        return tabs > commas && tabs >= pipes ? '\t' : pipes > commas && pipes > tabs ? '|' : ',';
+    }
+
+    /// <summary>
+    /// The fields of the record at <paramref name="pos"/> (RFC 4180: a quote opens a quoted field only at the start of
+    /// a field, <c>""</c> inside one is a quote, a line feed outside quotes ends the record and a carriage return before
+    /// it is dropped); null, with <paramref name="pos"/> unchanged, when the head ends inside it and may be cut.
+    /// </summary>
+    private static List<string>? ReadCsvRecord(string text, ref int pos, char delimiter, bool complete)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var inQuotes = false;
+        var fieldStart = true;
+        for (var i = pos; ; i++)
+        {
+            if (i == text.Length)
+            {
+                if (inQuotes || !complete) return null;
+                fields.Add(field.ToString());
+                pos = i;
+                return fields;
+            }
+            var c = text[i];
+            if (inQuotes)
+            {
+                if (c != '"') field.Append(c);
+                else if (i + 1 < text.Length && text[i + 1] == '"') field.Append(text[++i]);
+                else inQuotes = false;
+                continue;
+            }
+            if (c == '\n')
+            {
+                if (i > pos && text[i - 1] == '\r' && field.Length > 0) field.Length--;
+                fields.Add(field.ToString());
+                pos = i + 1;
+                return fields;
+            }
+            if (c == delimiter)
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+                fieldStart = true;
+                continue;
+            }
+            if (c == '"' && fieldStart) inQuotes = true;
+            else field.Append(c);
+            fieldStart = false;
+        }
     }
 
     /// <summary>Replays the peeked head, then reads the rest of the body.</summary>

@@ -22,7 +22,7 @@ public sealed partial class IngestReader
     private char[] _chars = [];
     private Range[] _ranges = new Range[16];
 
-    private Step CsvNext(List<RecordRow> valid, List<InvalidRecord> invalid) =>
+    private Step CsvNext(List<RecordRow>? valid, List<InvalidRecord> invalid) =>
         _header is null ? CsvHeader() : CsvRow(valid, invalid);
 
     /// <summary>
@@ -99,7 +99,7 @@ public sealed partial class IngestReader
     /// <summary>
     /// Finds the end of the record at <see cref="_start"/>, resuming where the last call stopped, then validates it.
     /// </summary>
-    private Step CsvRow(List<RecordRow> valid, List<InvalidRecord> invalid)
+    private Step CsvRow(List<RecordRow>? valid, List<InvalidRecord> invalid)
     {
         if (_start == _end && !_skipping) return _eof ? Step.End : Step.NeedMore;
 
@@ -200,10 +200,22 @@ public sealed partial class IngestReader
             }
             else
             {
-                var count = Split(_start, contentEnd - _start);
-                var row = _validator.ValidateFields(_header!, _chars, _ranges.AsSpan(0, count), RecordIndex, _nowMs, _limits, _errors, out _);
-                if (row is not null) valid.Add(row);
-                else invalid.Add(Reject(line, Raw(_start, contentEnd)));
+                var fields = _ranges.AsSpan(0, Split(_start, contentEnd - _start));
+                bool accepted;
+                if (valid is null)
+                {
+                    accepted = _validator.CheckFields(_header!, _chars, fields, RecordIndex, _limits, _errors, out _);
+                }
+                else if (_validator.ValidateFields(_header!, _chars, fields, RecordIndex, _nowMs, _limits, _errors, out _) is { } row)
+                {
+                    valid.Add(row);
+                    accepted = true;
+                }
+                else
+                {
+                    accepted = false;
+                }
+                if (!accepted) invalid.Add(Reject(line, Raw(_start, contentEnd)));
             }
         }
 

@@ -4,7 +4,8 @@ using Apperate.Actors.Datasets;
 namespace Apperate.Actors.Ingest;
 
 // NDJSON (one record per line) and JSON arrays (streamed element by element). Each record is parsed into a
-// JsonDocument over its bytes in the window (no copy) and checked by RecordValidator.ValidateRecord.
+// JsonDocument over its bytes in the window (no copy) and checked by RecordValidator.ValidateRecord (or CheckRecord
+// when no row is wanted).
 public sealed partial class IngestReader
 {
     private enum JsonPhase
@@ -31,7 +32,7 @@ public sealed partial class IngestReader
     private bool _skipInString;
     private bool _skipEscape;
 
-    private Step NdjsonNext(List<RecordRow> valid, List<InvalidRecord> invalid)
+    private Step NdjsonNext(List<RecordRow>? valid, List<InvalidRecord> invalid)
     {
         if (_start == _end && !_skipping) return _eof ? Step.End : Step.NeedMore;
 
@@ -103,7 +104,7 @@ public sealed partial class IngestReader
         return result;
     }
 
-    private Step JsonNext(List<RecordRow> valid, List<InvalidRecord> invalid)
+    private Step JsonNext(List<RecordRow>? valid, List<InvalidRecord> invalid)
     {
         if (_skipping) return JsonSkip(invalid);
         switch (_phase)
@@ -159,7 +160,7 @@ public sealed partial class IngestReader
     }
 
     /// <summary>Reads the element at <see cref="_start"/> when the window holds all of it.</summary>
-    private Step JsonElement(List<RecordRow> valid, List<InvalidRecord> invalid)
+    private Step JsonElement(List<RecordRow>? valid, List<InvalidRecord> invalid)
     {
         int length;
         try
@@ -289,12 +290,24 @@ public sealed partial class IngestReader
         return -1;
     }
 
-    /// <summary>Validates a parsed record and appends it to the right list.</summary>
-    private void Validate(JsonDocument document, long line, List<RecordRow> valid, List<InvalidRecord> invalid, int from, int to)
+    /// <summary>Validates a parsed record and appends it to the right list (only a rejection when <paramref name="valid"/> is null).</summary>
+    private void Validate(JsonDocument document, long line, List<RecordRow>? valid, List<InvalidRecord> invalid, int from, int to)
     {
-        var row = _validator.ValidateRecord(document.RootElement, RecordIndex, _nowMs, _limits, _errors, out _);
-        if (row is not null) valid.Add(row);
-        else invalid.Add(Reject(line, Raw(from, to)));
+        bool accepted;
+        if (valid is null)
+        {
+            accepted = _validator.CheckRecord(document.RootElement, RecordIndex, _limits, _errors, out _);
+        }
+        else if (_validator.ValidateRecord(document.RootElement, RecordIndex, _nowMs, _limits, _errors, out _) is { } row)
+        {
+            valid.Add(row);
+            accepted = true;
+        }
+        else
+        {
+            accepted = false;
+        }
+        if (!accepted) invalid.Add(Reject(line, Raw(from, to)));
     }
 
     /// <summary>Moves <see cref="_start"/> past whitespace; false when the window holds nothing else.</summary>

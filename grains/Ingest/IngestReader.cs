@@ -132,10 +132,28 @@ public sealed partial class IngestReader : IAsyncDisposable
     /// </summary>
     /// <returns>True when at least one record was read; false once the end was reached and nothing more was read.</returns>
     /// <exception cref="ApperateException">The whole body is unusable (see the class remarks); later calls throw it again.</exception>
-    public async ValueTask<bool> ReadBatchAsync(List<RecordRow> valid, List<InvalidRecord> invalid, int maxRecords, CancellationToken cancellationToken)
+    public ValueTask<bool> ReadBatchAsync(List<RecordRow> valid, List<InvalidRecord> invalid, int maxRecords, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(valid);
+        return ReadAsync(valid, invalid, maxRecords, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="maxRecords"/> more records in file order like <see cref="ReadBatchAsync"/>, with
+    /// the same rules and the same rejections, but builds no row for the valid ones: only the rejected ones are
+    /// appended to <paramref name="invalid"/>. <see cref="RecordsRead"/> counts both.
+    /// </summary>
+    /// <remarks>For a pass that only validates and counts (a batch load's validating pass): valid records cost no allocation.</remarks>
+    /// <returns>True when at least one record was read; false once the end was reached and nothing more was read.</returns>
+    /// <exception cref="ApperateException">The whole body is unusable (see the class remarks); later calls throw it again.</exception>
+    public ValueTask<bool> CheckBatchAsync(List<InvalidRecord> invalid, int maxRecords, CancellationToken cancellationToken) =>
+        ReadAsync(null, invalid, maxRecords, cancellationToken);
+
+    /// <param name="valid">Where valid rows go, or null to build none (<see cref="CheckBatchAsync"/>).</param>
+    private async ValueTask<bool> ReadAsync(List<RecordRow>? valid, List<InvalidRecord> invalid, int maxRecords, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(invalid);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRecords);
         if (_failure is not null) throw _failure;
@@ -196,7 +214,8 @@ public sealed partial class IngestReader : IAsyncDisposable
         End,
     }
 
-    private Step Next(List<RecordRow> valid, List<InvalidRecord> invalid) => _format switch
+    /// <summary>Parses the next item; <paramref name="valid"/> is null when only the verdict is wanted.</summary>
+    private Step Next(List<RecordRow>? valid, List<InvalidRecord> invalid) => _format switch
     {
         IngestFormat.Csv => CsvNext(valid, invalid),
         IngestFormat.Ndjson => NdjsonNext(valid, invalid),

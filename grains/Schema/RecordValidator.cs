@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Apperate.Actors.Common;
 using Apperate.Actors.Datasets;
 
@@ -80,7 +81,10 @@ public sealed record ValidationOutcome(RecordBatch? Batch, IReadOnlyList<FieldEr
 /// their types (an integer may be written <c>5.0</c> but not <c>5.5</c> or beyond 64 bits; a number must be
 /// finite; a date is <c>YYYY-MM-DD</c>; a date-time is ISO 8601). A record is at most
 /// <see cref="RecordLimits.MaxRecordBytes"/> as written; a key or subkey at most
-/// <see cref="RecordLimits.MaxIndexBytes"/> in UTF-8.</para>
+/// <see cref="RecordLimits.MaxIndexBytes"/> in UTF-8. A JSON record must be valid UTF-8, and its names and string
+/// values must not hold escaped lone surrogates.</para>
+/// <para>Every rule is written once, generic over what a validation produces: <c>Validate…</c> methods build rows,
+/// <c>Check…</c> methods report the same errors without building anything (for a pass that only needs the verdict).</para>
 /// </remarks>
 public sealed class RecordValidator
 {
@@ -153,7 +157,7 @@ public sealed class RecordValidator
         var problems = Problems.None;
         if (body.ValueKind == JsonValueKind.Object)
         {
-            var row = ValidateRecord(body, 0, nowMs, limits, errors, ref problems);
+            ValidateRecord<BuildRow>(body, 0, nowMs, limits, errors, ref problems, out var row);
             rows = row is null ? [] : [row];
         }
         else if (body.ValueKind == JsonValueKind.Array)
@@ -164,8 +168,7 @@ public sealed class RecordValidator
             var i = 0;
             foreach (var record in body.EnumerateArray())
             {
-                var row = ValidateRecord(record, i, nowMs, limits, errors, ref problems);
-                if (row is not null) rows[i] = row;
+                if (ValidateRecord<BuildRow>(record, i, nowMs, limits, errors, ref problems, out var row)) rows[i] = row!;
                 i++;
             }
         }
@@ -193,9 +196,23 @@ public sealed class RecordValidator
     public RecordRow? ValidateRecord(JsonElement record, int index, long nowMs, RecordLimits limits, List<FieldError> errors, out bool sizeError)
     {
         var problems = Problems.None;
-        var row = ValidateRecord(record, index, nowMs, limits, errors, ref problems);
+        ValidateRecord<BuildRow>(record, index, nowMs, limits, errors, ref problems, out var row);
         sizeError = (problems & Problems.Size) != 0;
         return row;
+    }
+
+    /// <summary>
+    /// Checks one record exactly as <see cref="ValidateRecord(JsonElement, int, long, RecordLimits, List{FieldError}, out bool)"/>
+    /// does (the same rules, the same errors) without building its row.
+    /// </summary>
+    /// <remarks>For a pass that only needs the verdict, such as a batch load's validating pass: valid records allocate nothing.</remarks>
+    /// <returns>True when the record is valid; else false and errors were added.</returns>
+    public bool CheckRecord(JsonElement record, int index, RecordLimits limits, List<FieldError> errors, out bool sizeError)
+    {
+        var problems = Problems.None;
+        var valid = ValidateRecord<VerdictOnly>(record, index, 0, limits, errors, ref problems, out _);
+        sizeError = (problems & Problems.Size) != 0;
+        return valid;
     }
 
     /// <summary>Kinds of problems the caller reacts to differently.</summary>
@@ -207,29 +224,60 @@ public sealed class RecordValidator
         UnknownProperty = 2,
     }
 
-    private RecordRow? ValidateRecord(JsonElement record, int index, long nowMs, RecordLimits limits, List<FieldError> errors, ref Problems problems)
+    /// <summary>
+    /// What a validation produces besides its verdict: the rules are written once, generic over this, and the
+    /// JIT compiles one copy per output with the other's work removed.
+    /// </summary>
+    private interface IOutput
     {
+        /// <summary>True to build the row (values, key, extra properties); false for the verdict and errors only.</summary>
+        static abstract bool BuildsRow { get; }
+    }
+
+    private readonly struct BuildRow : IOutput
+    {
+        public static bool BuildsRow => true;
+    }
+
+    private readonly struct VerdictOnly : IOutput
+    {
+        public static bool BuildsRow => false;
+    }
+
+    private bool ValidateRecord<TOutput>(JsonElement record, int index, long nowMs, RecordLimits limits, List<FieldError> errors, ref Problems problems,
+        out RecordRow? row)
+        where TOutput : struct, IOutput
+    {
+        row = null;
         if (record.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new FieldError(index, null, $"a record must be a JSON object, not {Describe(record.ValueKind)}"));
-            return null;
+            return false;
         }
 
-        var recordBytes = JsonMarshal.GetRawUtf8Value(record).Length;
-        if (recordBytes > limits.MaxRecordBytes)
+        var raw = JsonMarshal.GetRawUtf8Value(record);
+        if (raw.Length > limits.MaxRecordBytes)
         {
             // Not validated further: the record is rejected anyway, and its size is the first thing to fix.
-            errors.Add(new FieldError(index, null, $"the record is {recordBytes} bytes, over the limit of {limits.MaxRecordBytes} bytes"));
+            errors.Add(new FieldError(index, null, $"the record is {raw.Length} bytes, over the limit of {limits.MaxRecordBytes} bytes"));
             problems |= Problems.Size;
-            return null;
+            return false;
+        }
+        // The JSON reader does not check the bytes inside strings; text is decoded (or kept as written) only below.
+        if (!Utf8.IsValid(raw))
+        {
+            errors.Add(new FieldError(index, null, "the record is not valid UTF-8"));
+            return false;
         }
 
         var errorsBefore = errors.Count;
         var n = _properties.Length;
-        var values = new object?[n];
+        var values = TOutput.BuildsRow ? new object?[n] : null;
         Span<bool> seen = n <= StackPropertyLimit ? stackalloc bool[n] : new bool[n];
         seen.Clear();
         Span<char> nameBuffer = stackalloc char[64];
+        Span<char> textBuffer = stackalloc char[TextBufferChars];
+        var next = 0;
         string? key = null, subkey = null;
         var date = nowMs;
         ArrayBufferWriter<byte>? extraBuffer = null;
@@ -255,12 +303,18 @@ public sealed class RecordValidator
                         continue;
                     }
                     name = chars;
-                    if (!_byNameSpan.TryGetValue(chars, out idx)) idx = -1;
+                    // Records usually list properties in schema order: try the one after the last match before hashing.
+                    if (next < n && chars.Equals(_columns[next], StringComparison.OrdinalIgnoreCase)) idx = next;
+                    else if (!_byNameSpan.TryGetValue(chars, out idx)) idx = -1;
                 }
                 else
                 {
                     // Escaped, too long or with other characters: decode and let the shared rule say why.
-                    var s = prop.Name;
+                    if (DecodeName(prop) is not { } s)
+                    {
+                        errors.Add(new FieldError(index, null, "a property name is not valid Unicode (it holds an escaped lone surrogate)"));
+                        continue;
+                    }
                     if (Names.Check(s) is { } reason)
                     {
                         errors.Add(new FieldError(index, s, "invalid property name: " + reason));
@@ -285,18 +339,22 @@ public sealed class RecordValidator
                         errors.Add(new FieldError(index, extraName, "the property appears more than once (property names are case-insensitive)"));
                         continue;
                     }
-                    if (extraWriter is null)
+                    if (TOutput.BuildsRow)
                     {
-                        extraBuffer = new ArrayBufferWriter<byte>(256);
-                        extraWriter = new Utf8JsonWriter(extraBuffer);
-                        extraWriter.WriteStartObject();
+                        if (extraWriter is null)
+                        {
+                            extraBuffer = new ArrayBufferWriter<byte>(256);
+                            extraWriter = new Utf8JsonWriter(extraBuffer);
+                            extraWriter.WriteStartObject();
+                        }
+                        extraWriter.WritePropertyName(extraName);
+                        // The value exactly as written: it came from a parsed document, so it needs no re-validation.
+                        extraWriter.WriteRawValue(JsonMarshal.GetRawUtf8Value(prop.Value), skipInputValidation: true);
                     }
-                    extraWriter.WritePropertyName(extraName);
-                    // The value exactly as written: it came from a parsed document, so it needs no re-validation.
-                    extraWriter.WriteRawValue(JsonMarshal.GetRawUtf8Value(prop.Value), skipInputValidation: true);
                     continue;
                 }
 
+                next = idx + 1;
                 if (seen[idx])
                 {
                     errors.Add(new FieldError(index, name.ToString(), "the property appears more than once (property names are case-insensitive)"));
@@ -312,22 +370,32 @@ public sealed class RecordValidator
                 }
 
                 var type = _properties[idx].Type;
-                if (!TryConvert(value, type, out var converted, out var number))
+                if (!TryConvert<TOutput>(value, type, textBuffer, out var converted, out var number))
                 {
                     errors.Add(new FieldError(index, name.ToString(), TypeError(value, type)));
                     continue;
                 }
-                values[idx] = converted;
-                AcceptIndexValue(idx, converted, number, name, index, limits, errors, ref problems, ref key, ref subkey, ref date);
+                if (TOutput.BuildsRow) values![idx] = converted;
+                if (idx == _key || idx == _subkey)
+                {
+                    if (!AcceptIndexSize(idx, value.ValueKind == JsonValueKind.String ? StringBytes(value) : IntegerBytes(number), name, index, limits, errors, ref problems))
+                        continue;
+                    if (TOutput.BuildsRow) SetKey(idx, converted, number, ref key, ref subkey);
+                }
+                else if (idx == _date)
+                {
+                    date = number;
+                }
             }
 
             for (var i = 0; i < n; i++)
                 if (_mustBePresent[i] && !seen[i])
                     errors.Add(new FieldError(index, _properties[i].Name, "the property is required"));
 
-            if (errors.Count > errorsBefore) return null;
+            if (errors.Count > errorsBefore) return false;
 
-            return new RecordRow(key!, subkey ?? "", date, values, FinishExtra(extraWriter, extraBuffer));
+            if (TOutput.BuildsRow) row = new RecordRow(key!, subkey ?? "", date, values!, FinishExtra(extraWriter, extraBuffer));
+            return true;
         }
         finally
         {
@@ -335,11 +403,16 @@ public sealed class RecordValidator
         }
     }
 
+    /// <summary>Chars of string text a check decodes on the stack (longer text is decoded into a string).</summary>
+    private const int TextBufferChars = 64;
+
     /// <summary>
-    /// Converts a non-null JSON value to its store form. <paramref name="number"/> carries the integer value or,
-    /// for dates, the epoch ms, so index handling needs no second parse.
+    /// Converts a non-null JSON value to its store form (only when <typeparamref name="TOutput"/> builds rows; the
+    /// checks are the same either way). <paramref name="number"/> carries the integer value or, for dates, the epoch
+    /// ms, so index handling needs no second parse.
     /// </summary>
-    private static bool TryConvert(JsonElement value, PropertyType type, out object? result, out long number)
+    private static bool TryConvert<TOutput>(JsonElement value, PropertyType type, Span<char> textBuffer, out object? result, out long number)
+        where TOutput : struct, IOutput
     {
         number = 0;
         result = null;
@@ -348,16 +421,21 @@ public sealed class RecordValidator
         {
             case PropertyType.String:
                 if (kind != JsonValueKind.String) return false;
-                result = value.GetString();
+                // Unescaped text was checked as UTF-8 with the record, so only escapes can fail to decode.
+                if (TOutput.BuildsRow || HasEscapes(value))
+                {
+                    if (DecodeString(value) is not { } s) return false;
+                    result = s;
+                }
                 return true;
             case PropertyType.Integer:
                 if (kind != JsonValueKind.Number || !TryGetIntegral(value, out number)) return false;
-                result = number;
+                if (TOutput.BuildsRow) result = number;
                 return true;
             case PropertyType.Number:
                 // TryGetDouble accepts 1e400 as infinity; infinities cannot be stored or returned as JSON.
                 if (kind != JsonValueKind.Number || !value.TryGetDouble(out var d) || !double.IsFinite(d)) return false;
-                result = d;
+                if (TOutput.BuildsRow) result = d;
                 return true;
             case PropertyType.Boolean:
                 if (kind == JsonValueKind.True) result = BoxedTrue;
@@ -365,33 +443,92 @@ public sealed class RecordValidator
                 else return false;
                 return true;
             case PropertyType.Date:
-                {
-                    if (kind != JsonValueKind.String) return false;
-                    var s = value.GetString()!;
-                    if (!DateValues.TryParseDate(s, out number)) return false;
-                    result = s;
-                    return true;
-                }
             case PropertyType.DateTime:
                 {
                     if (kind != JsonValueKind.String) return false;
-                    var s = value.GetString()!;
-                    if (!DateValues.TryParseDateTime(s, out number)) return false;
-                    result = s;
+                    string? s = null;
+                    if (TOutput.BuildsRow || !TryAsciiText(value, textBuffer, out var text))
+                    {
+                        if ((s = DecodeString(value)) is null) return false;
+                        text = s;
+                    }
+                    if (!(type == PropertyType.Date ? DateValues.TryParseDate(text, out number) : DateValues.TryParseDateTime(text, out number))) return false;
+                    if (TOutput.BuildsRow) result = s;
                     return true;
                 }
             case PropertyType.Object:
                 if (kind != JsonValueKind.Object) return false;
-                result = value.GetRawText();
+                if (TOutput.BuildsRow) result = value.GetRawText();
                 return true;
             case PropertyType.Array:
                 if (kind != JsonValueKind.Array) return false;
-                result = value.GetRawText();
+                if (TOutput.BuildsRow) result = value.GetRawText();
                 return true;
             default:
-                result = value.GetRawText();
+                if (TOutput.BuildsRow) result = value.GetRawText();
                 return true;
         }
+    }
+
+    /// <summary>True when the JSON string value is written with escapes (its raw text holds a backslash).</summary>
+    private static bool HasEscapes(JsonElement value) => JsonMarshal.GetRawUtf8Value(value).IndexOf((byte)'\\') >= 0;
+
+    /// <summary>
+    /// The text of an unescaped ASCII JSON string value widened into <paramref name="buffer"/>; false when it is
+    /// escaped, not ASCII or longer than the buffer (then decode it as a string).
+    /// </summary>
+    private static bool TryAsciiText(JsonElement value, Span<char> buffer, out ReadOnlySpan<char> text)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        var inner = raw[1..^1];
+        if (inner.Length <= buffer.Length && inner.IndexOf((byte)'\\') < 0 && Ascii.ToUtf16(inner, buffer, out var written) == OperationStatus.Done)
+        {
+            text = buffer[..written];
+            return true;
+        }
+        text = default;
+        return false;
+    }
+
+    /// <summary>A string value's text, or null when its escapes do not decode to valid Unicode (a lone surrogate such as <c>\ud800</c>).</summary>
+    private static string? DecodeString(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A property's name, or null when its escapes do not decode to valid Unicode.</summary>
+    private static string? DecodeName(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The UTF-8 length of a string value's text: its raw length when unescaped (the record was checked as UTF-8).</summary>
+    private static int StringBytes(JsonElement value)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        return raw.IndexOf((byte)'\\') < 0 ? raw.Length - 2 : Encoding.UTF8.GetByteCount(value.GetString()!);
+    }
+
+    /// <summary>The length of an integer's decimal text, as an index value is stored.</summary>
+    private static int IntegerBytes(long number)
+    {
+        Span<char> digits = stackalloc char[20];
+        number.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+        return written;
     }
 
     /// <summary>
@@ -436,6 +573,8 @@ public sealed class RecordValidator
     private static string TypeError(JsonElement value, PropertyType type)
     {
         var kind = value.ValueKind;
+        if (kind == JsonValueKind.String && type is PropertyType.String or PropertyType.Date or PropertyType.DateTime && DecodeString(value) is null)
+            return "the string is not valid Unicode (it holds an escaped lone surrogate)";
         return type switch
         {
             PropertyType.Integer when kind == JsonValueKind.Number => $"expected an integer (a whole number within the 64-bit range), got {value.GetRawText()}",
@@ -471,31 +610,24 @@ public sealed class RecordValidator
     };
 
     /// <summary>
-    /// Records an index value (key, subkey or date) of a converted property; checks the size limit of keys and
-    /// subkeys. The one place index rules live, for JSON records and text fields alike.
+    /// Checks the size limit of a key or subkey value, given the UTF-8 length of its stored text. The one place
+    /// index rules live, for JSON records and text fields alike.
     /// </summary>
-    /// <returns>False when the value broke a rule (an error was added).</returns>
-    private bool AcceptIndexValue(int idx, object? converted, long number, ReadOnlySpan<char> name, int index, RecordLimits limits,
-        List<FieldError> errors, ref Problems problems, ref string? key, ref string? subkey, ref long date)
+    /// <returns>False when the value is too large (an error was added).</returns>
+    private bool AcceptIndexSize(int idx, int bytes, ReadOnlySpan<char> name, int index, RecordLimits limits, List<FieldError> errors, ref Problems problems)
     {
-        if (idx == _key || idx == _subkey)
-        {
-            var text = converted as string ?? number.ToString(CultureInfo.InvariantCulture);
-            // Three bytes per char bounds UTF-8 length, so short values skip the exact count.
-            if (text.Length * 3 > limits.MaxIndexBytes && Encoding.UTF8.GetByteCount(text) is var bytes && bytes > limits.MaxIndexBytes)
-            {
-                errors.Add(new FieldError(index, name.ToString(), $"the {(idx == _key ? "key" : "subkey")} is {bytes} bytes, over the limit of {limits.MaxIndexBytes} bytes"));
-                problems |= Problems.Size;
-                return false;
-            }
-            if (idx == _key) key = text;
-            else subkey = text;
-        }
-        else if (idx == _date)
-        {
-            date = number;
-        }
-        return true;
+        if (bytes <= limits.MaxIndexBytes) return true;
+        errors.Add(new FieldError(index, name.ToString(), $"the {(idx == _key ? "key" : "subkey")} is {bytes} bytes, over the limit of {limits.MaxIndexBytes} bytes"));
+        problems |= Problems.Size;
+        return false;
+    }
+
+    /// <summary>Keeps the stored text of a key or subkey: a string as is, an integer in decimal.</summary>
+    private void SetKey(int idx, object? converted, long number, ref string? key, ref string? subkey)
+    {
+        var text = converted as string ?? number.ToString(CultureInfo.InvariantCulture);
+        if (idx == _key) key = text;
+        else subkey = text;
     }
 
     /// <summary>
@@ -576,16 +708,35 @@ public sealed class RecordValidator
     public RecordRow? ValidateFields(TextColumns columns, ReadOnlySpan<char> text, ReadOnlySpan<Range> fields, int index, long nowMs,
         RecordLimits limits, List<FieldError> errors, out bool sizeError)
     {
+        ValidateFields<BuildRow>(columns, text, fields, index, nowMs, limits, errors, out sizeError, out var row);
+        return row;
+    }
+
+    /// <summary>
+    /// Checks one record of text fields exactly as <see cref="ValidateFields(TextColumns, ReadOnlySpan{char}, ReadOnlySpan{Range}, int, long, RecordLimits, List{FieldError}, out bool)"/>
+    /// does (the same rules, the same errors) without building its row.
+    /// </summary>
+    /// <remarks>For a pass that only needs the verdict, such as a batch load's validating pass: valid records allocate nothing.</remarks>
+    /// <returns>True when the record is valid; else false and errors were added.</returns>
+    public bool CheckFields(TextColumns columns, ReadOnlySpan<char> text, ReadOnlySpan<Range> fields, int index, RecordLimits limits,
+        List<FieldError> errors, out bool sizeError) =>
+        ValidateFields<VerdictOnly>(columns, text, fields, index, 0, limits, errors, out sizeError, out _);
+
+    private bool ValidateFields<TOutput>(TextColumns columns, ReadOnlySpan<char> text, ReadOnlySpan<Range> fields, int index, long nowMs,
+        RecordLimits limits, List<FieldError> errors, out bool sizeError, out RecordRow? row)
+        where TOutput : struct, IOutput
+    {
         sizeError = false;
+        row = null;
         if (fields.Length != columns.Count)
         {
             errors.Add(new FieldError(index, null, $"expected {columns.Count} fields, found {fields.Length}"));
-            return null;
+            return false;
         }
 
         var problems = Problems.None;
         var errorsBefore = errors.Count;
-        var values = new object?[_properties.Length];
+        var values = TOutput.BuildsRow ? new object?[_properties.Length] : null;
         string? key = null, subkey = null;
         var date = nowMs;
         var targets = columns.Targets;
@@ -599,13 +750,16 @@ public sealed class RecordValidator
                 var idx = targets[c];
                 if (idx < 0)
                 {
-                    if (extraWriter is null)
+                    if (TOutput.BuildsRow)
                     {
-                        extraBuffer = new ArrayBufferWriter<byte>(256);
-                        extraWriter = new Utf8JsonWriter(extraBuffer);
-                        extraWriter.WriteStartObject();
+                        if (extraWriter is null)
+                        {
+                            extraBuffer = new ArrayBufferWriter<byte>(256);
+                            extraWriter = new Utf8JsonWriter(extraBuffer);
+                            extraWriter.WriteStartObject();
+                        }
+                        extraWriter.WriteString(columns.NameArray[c], field);
                     }
-                    extraWriter.WriteString(columns.NameArray[c], field);
                     continue;
                 }
 
@@ -620,25 +774,36 @@ public sealed class RecordValidator
                     }
                 }
 
-                if (!TryConvertText(field, type, out var converted, out var number))
+                var conversion = TryConvertText<TOutput>(field, type, out var converted, out var number);
+                if (conversion == TextConversion.Invalid)
                 {
                     errors.Add(new FieldError(index, columns.NameArray[c], TextTypeError(field, type)));
                     continue;
                 }
-                if (converted is null)
+                if (conversion == TextConversion.Null)
                 {
                     // JSON null in an any column: absent, as in a JSON record.
                     if (_mustBePresent[idx]) errors.Add(new FieldError(index, columns.NameArray[c], "must not be null"));
                     continue;
                 }
-                values[idx] = converted;
-                AcceptIndexValue(idx, converted, number, columns.NameArray[c], index, limits, errors, ref problems, ref key, ref subkey, ref date);
+                if (TOutput.BuildsRow) values![idx] = converted;
+                if (idx == _key || idx == _subkey)
+                {
+                    var bytes = type == PropertyType.Integer ? IntegerBytes(number) : Encoding.UTF8.GetByteCount(field);
+                    if (!AcceptIndexSize(idx, bytes, columns.NameArray[c], index, limits, errors, ref problems)) continue;
+                    if (TOutput.BuildsRow) SetKey(idx, converted, number, ref key, ref subkey);
+                }
+                else if (idx == _date)
+                {
+                    date = number;
+                }
             }
 
             sizeError = (problems & Problems.Size) != 0;
-            if (errors.Count > errorsBefore) return null;
+            if (errors.Count > errorsBefore) return false;
 
-            return new RecordRow(key!, subkey ?? "", date, values, FinishExtra(extraWriter, extraBuffer));
+            if (TOutput.BuildsRow) row = new RecordRow(key!, subkey ?? "", date, values!, FinishExtra(extraWriter, extraBuffer));
+            return true;
         }
         finally
         {
@@ -658,65 +823,80 @@ public sealed class RecordValidator
     private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign;
     private const NumberStyles FloatStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
 
-    /// <summary>Converts trimmed, non-empty field text (any text for strings) to its store form; see <see cref="ValidateFields"/>.</summary>
-    private static bool TryConvertText(ReadOnlySpan<char> s, PropertyType type, out object? result, out long number)
+    /// <summary>What became of a text field.</summary>
+    private enum TextConversion
+    {
+        /// <summary>The text does not fit the property type.</summary>
+        Invalid,
+        /// <summary>JSON <c>null</c> in an any column: the property is absent.</summary>
+        Null,
+        /// <summary>A value (in its store form when rows are built).</summary>
+        Value,
+    }
+
+    /// <summary>
+    /// Converts trimmed, non-empty field text (any text for strings) to its store form (only when
+    /// <typeparamref name="TOutput"/> builds rows; the checks are the same either way); see <see cref="ValidateFields(TextColumns, ReadOnlySpan{char}, ReadOnlySpan{Range}, int, long, RecordLimits, List{FieldError}, out bool)"/>.
+    /// </summary>
+    private static TextConversion TryConvertText<TOutput>(ReadOnlySpan<char> s, PropertyType type, out object? result, out long number)
+        where TOutput : struct, IOutput
     {
         number = 0;
         result = null;
         switch (type)
         {
             case PropertyType.String:
-                result = s.IsEmpty ? "" : s.ToString();
-                return true;
+                if (TOutput.BuildsRow) result = s.IsEmpty ? "" : s.ToString();
+                return TextConversion.Value;
             case PropertyType.Integer:
                 if (!long.TryParse(s, IntegerStyle, CultureInfo.InvariantCulture, out number))
                 {
                     // As in JSON: 5.0 and 1e3 are integers, 5.5 and 1e30 are not.
                     if (!decimal.TryParse(s, FloatStyle, CultureInfo.InvariantCulture, out var m) || m != decimal.Truncate(m)
                         || m < long.MinValue || m > long.MaxValue || HasNonZeroPlainFraction(s))
-                        return false;
+                        return TextConversion.Invalid;
                     number = (long)m;
                 }
-                result = number;
-                return true;
+                if (TOutput.BuildsRow) result = number;
+                return TextConversion.Value;
             case PropertyType.Number:
                 // double.TryParse reads NaN, Infinity and 1e400 (as infinity); none can be stored.
-                if (!double.TryParse(s, FloatStyle, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d)) return false;
-                result = d;
-                return true;
+                if (!double.TryParse(s, FloatStyle, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d)) return TextConversion.Invalid;
+                if (TOutput.BuildsRow) result = d;
+                return TextConversion.Value;
             case PropertyType.Boolean:
                 if (s.Equals("true", StringComparison.OrdinalIgnoreCase) || s is "1") result = BoxedTrue;
                 else if (s.Equals("false", StringComparison.OrdinalIgnoreCase) || s is "0") result = BoxedFalse;
-                else return false;
-                return true;
+                else return TextConversion.Invalid;
+                return TextConversion.Value;
             case PropertyType.Date:
-                if (!DateValues.TryParseDate(s, out number)) return false;
-                result = s.ToString();
-                return true;
+                if (!DateValues.TryParseDate(s, out number)) return TextConversion.Invalid;
+                if (TOutput.BuildsRow) result = s.ToString();
+                return TextConversion.Value;
             case PropertyType.DateTime:
-                if (!DateValues.TryParseDateTime(s, out number)) return false;
-                result = s.ToString();
-                return true;
+                if (!DateValues.TryParseDateTime(s, out number)) return TextConversion.Invalid;
+                if (TOutput.BuildsRow) result = s.ToString();
+                return TextConversion.Value;
             case PropertyType.Object:
-                if (s[0] != '{' || JsonTextKind(s) != JsonValueKind.Object) return false;
-                result = s.ToString();
-                return true;
+                if (s[0] != '{' || JsonTextKind(s) != JsonValueKind.Object) return TextConversion.Invalid;
+                if (TOutput.BuildsRow) result = s.ToString();
+                return TextConversion.Value;
             case PropertyType.Array:
-                if (s[0] != '[' || JsonTextKind(s) != JsonValueKind.Array) return false;
-                result = s.ToString();
-                return true;
+                if (s[0] != '[' || JsonTextKind(s) != JsonValueKind.Array) return TextConversion.Invalid;
+                if (TOutput.BuildsRow) result = s.ToString();
+                return TextConversion.Value;
             default:
                 switch (JsonTextKind(s))
                 {
                     case JsonValueKind.Undefined:
                         // Not JSON: the text as a JSON string.
-                        result = string.Concat("\"", JsonEncodedText.Encode(s).Value, "\"");
-                        return true;
+                        if (TOutput.BuildsRow) result = string.Concat("\"", JsonEncodedText.Encode(s).Value, "\"");
+                        return TextConversion.Value;
                     case JsonValueKind.Null:
-                        return true;
+                        return TextConversion.Null;
                     default:
-                        result = s.ToString();
-                        return true;
+                        if (TOutput.BuildsRow) result = s.ToString();
+                        return TextConversion.Value;
                 }
         }
     }

@@ -22,7 +22,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     [
         "store-1row-batches", "store-100row-batches", "store-1000row-batches", "store-wait-groups", "store-load-batches",
         "http-record-single-async", "http-record-batch-100", "http-record-batch-1000", "http-record-wait-true",
-        "http-data-csv", "reader-csv", "http-data-ndjson", "reader-ndjson", "read-last1-idle",
+        "http-data-csv", "reader-csv", "reader-check-csv", "http-data-ndjson", "reader-ndjson", "reader-check-ndjson", "read-last1-idle",
     ];
 
     private static readonly TimeSpan BenchTimeout = TimeSpan.FromSeconds(120);

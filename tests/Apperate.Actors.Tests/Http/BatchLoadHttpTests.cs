@@ -2,8 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Apperate.Actors.Ingest;
+using Apperate.Actors.Schema;
+using Apperate.Actors.Tests.Ingest;
 using Xunit.Abstractions;
 
 namespace Apperate.Actors.Tests.Http;
@@ -145,6 +149,19 @@ public sealed partial class BatchLoadHttpTests(SiloFixture fixture, ITestOutputH
     }
 
     // ---- 2. Quoted CSV ------------------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("symbol, date, price\nAAPL, 2024-01-02, 187.5\nMSFT, 2024-01-02,\n", """{"symbol":"string","date":"date","price":"number"}""")]
+    [InlineData("\r\nsymbol\tnote\tprice\r\nAAPL\t5\" tall\t1\r\nMSFT\tx\t2", """{"symbol":"string","note":"string","price":"integer"}""")]
+    public async Task BatchLoad_on_demand_infers_a_schema_that_accepts_the_rows_it_was_inferred_from(string body, string types)
+    {
+        var id = Api.UniqueId("bl_demand2");
+        ExpectLoaded(await Load(id, body, "text/csv"), id, Bytes(body), received: 2, ingested: 2, invalid: 0, duplicates: 0);
+        var schema = (await _api.Get($"/v1/datasets/{Ws}/{id}")).Expect(200).Json["schema"]!["properties"]!.AsObject();
+        var expected = JsonNode.Parse(types)!.AsObject();
+        Assert.Equal(expected.Select(p => $"{p.Key}:{p.Value}"),
+            schema.Select(p => $"{p.Key}:{(p.Value!["format"] ?? p.Value!["type"])!.GetValue<string>()}"));
+    }
 
     [Fact]
     public async Task BatchLoad_quoted_csv_keeps_delimiters_quotes_newlines_and_empty_strings()
@@ -296,6 +313,56 @@ public sealed partial class BatchLoadHttpTests(SiloFixture fixture, ITestOutputH
         var ok = await Load(id, body, "text/csv", "maximumValidationErrors=2");
         ExpectLoaded(ok, id, Bytes(body), received: 5, ingested: 3, invalid: 2, duplicates: 0);
         Assert.Equal(4, await _api.RecordCount(id));
+    }
+
+    private static readonly (string, string)[] QuotesProperties =
+    [
+        ("symbol", "string"), ("date", "string:date"), ("price", "number"), ("volume", "integer"), ("active", "boolean"),
+        ("meta", "object"), ("tags", "array"), ("misc", "any"), ("ts", "string:date-time"), ("note", "string"),
+    ];
+
+    /// <summary>The validator of a dataset as the service describes it.</summary>
+    private async Task<RecordValidator> DatasetValidator(string datasetId)
+    {
+        var dataset = (await _api.Get($"/v1/datasets/{Ws}/{datasetId}")).Expect(200).Json;
+        using var schema = JsonDocument.Parse(dataset["schema"]!.ToJsonString());
+        using var mapping = JsonDocument.Parse(dataset["columnMapping"]!.ToJsonString());
+        var (s, m) = SchemaJson.Parse(schema.RootElement, mapping.RootElement);
+        return RecordValidator.For(s, m);
+    }
+
+    [Theory]
+    [InlineData(IngestFormat.Csv, "text/csv")]
+    [InlineData(IngestFormat.Ndjson, "application/x-ndjson")]
+    [InlineData(IngestFormat.Json, "application/json")]
+    public async Task BatchLoad_the_validating_pass_lists_exactly_what_the_row_building_reader_rejects(IngestFormat format, string contentType)
+    {
+        var id = Api.UniqueId("bl_same");
+        await _api.CreateDataset(id, "symbol", "date", null, QuotesProperties);
+        var body = Support.ManyKindsOfInvalid(format, RecordLimits.Default);
+        // The reference: the reader that builds rows (the processing pass), over the same body and schema.
+        var reference = await Support.ReadRows(body, format, await DatasetValidator(id), RecordLimits.Default);
+        var received = reference.Batches[^1].Records;
+        Assert.True(reference.Invalid.Count >= 20, $"{reference.Invalid.Count} invalid records");
+        var expected = new JsonArray(reference.Invalid.Select(i => (JsonNode)Invalid(i.Line, i.Field, i.Reason, i.Raw)).ToArray()).ToJsonString();
+        ByteArrayContent Content() => new(body) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } };
+
+        // One error too many: the validating pass fails the job, commits nothing and lists every rejection it found.
+        var tooMany = reference.Invalid.Count - 1;
+        var failed = await Load(id, Content(), $"maximumValidationErrors={tooMany}");
+        failed.ExpectProblem(400, $"maximumValidationErrors={tooMany}");
+        var failedJobId = JobIdInText().Match(failed.Json["detail"]!.GetValue<string>()).Value;
+        var job = await Job(failedJobId);
+        Assert.Equal(("failed", 0L, (long)reference.Invalid.Count), (job["status"]!.GetValue<string>(), Long(job["ingested"]), Long(job["invalid"])));
+        (await _api.Get($"/v1/jobs/{Ws}/ingest/{failedJobId}/invalid")).ExpectJson(200, expected);
+        Assert.Equal(0, await _api.RecordCount(id));
+
+        // Within the limit: the same list, and exactly the valid records are stored.
+        var jobId = ExpectLoaded(await Load(id, Content(), $"maximumValidationErrors={reference.Invalid.Count}"), id, body.Length,
+            received, ingested: reference.Valid.Count, invalid: reference.Invalid.Count, duplicates: 0);
+        (await _api.Get($"/v1/jobs/{Ws}/ingest/{jobId}/invalid")).ExpectJson(200, expected);
+        Assert.Equal(reference.Valid.Count, await _api.RecordCount(id));
+        Assert.Equal(received, reference.Valid.Count + reference.Invalid.Count);
     }
 
     // ---- 5. Duplicates ------------------------------------------------------------------------------------------

@@ -189,6 +189,22 @@ public sealed class RecordHttpTests(SiloFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Text_that_is_not_valid_Unicode_is_400_naming_the_record_and_field_and_nothing_is_written()
+    {
+        byte[] invalidUtf8 = [.. "[{\"sym\":\"U1\",\"d\":\"2024-01-01\",\"v\":1},{\"sym\":\"U2\",\"d\":\"2024-01-01\",\"s\":\"bad "u8, 0xFF, .. "\"}]"u8];
+        foreach (var query in (string[])["?wait=true", ""])
+        {
+            var content = new ByteArrayContent(invalidUtf8) { Headers = { ContentType = new("application/json") } };
+            var reply = (await _api.Send(HttpMethod.Post, Path(query), content)).ExpectProblem(400, "record 1", "not valid UTF-8");
+            Assert.Equal(new (int?, string?)[] { (1, null) }, reply.Errors());
+            reply = (await _api.Post(Path(query), """[{"sym":"U3","d":"2024-01-01","s":"\ud800"}]""")).ExpectProblem(400, "record 0", "lone surrogate");
+            Assert.Equal(new (int?, string?)[] { (0, "s") }, reply.Errors());
+        }
+        await AsyncSentinel();
+        Assert.Equal("[]", (await _api.Data($"{_id}/U1")).ToJsonString());
+    }
+
+    [Fact]
     public async Task A_missing_index_property_is_400_naming_it()
     {
         var reply = (await _api.Post(Path("?wait=true"), """[{"d":"2024-01-01","v":1}]""")).ExpectProblem(400, "sym", "record 0");

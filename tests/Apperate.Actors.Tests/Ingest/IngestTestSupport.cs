@@ -153,6 +153,140 @@ internal static class Support
         return new ReadResult(valid, invalid, reader.Format, reader.RecordsRead, reader.BytesRead, reader.Columns);
     }
 
+    /// <summary>
+    /// What <see cref="IngestReader.CheckBatchAsync"/> reports over a body: the rejections and the reader's counts
+    /// after each batch.
+    /// </summary>
+    public static async Task<(List<InvalidRecord> Invalid, List<(long Records, long Bytes)> Batches)> Check(byte[] body, IngestFormat? format,
+        RecordValidator validator, RecordLimits limits, int chunk = int.MaxValue, int batch = 1000)
+    {
+        await using var reader = IngestReader.Create(new ChunkedStream(body, chunk), format, validator, Now, limits);
+        var invalid = new List<InvalidRecord>();
+        var batches = new List<(long, long)>();
+        while (await reader.CheckBatchAsync(invalid, batch, CancellationToken.None))
+            batches.Add((reader.RecordsRead, reader.BytesRead));
+        Assert.False(await reader.CheckBatchAsync(invalid, batch, CancellationToken.None));
+        return (invalid, batches);
+    }
+
+    /// <summary>What <see cref="IngestReader.ReadBatchAsync"/> reports over a body, in the shape of <see cref="Check"/>, plus the valid rows.</summary>
+    public static async Task<(List<InvalidRecord> Invalid, List<(long Records, long Bytes)> Batches, List<RecordRow> Valid)> ReadRows(byte[] body,
+        IngestFormat? format, RecordValidator validator, RecordLimits limits, int chunk = int.MaxValue, int batch = 1000)
+    {
+        await using var reader = IngestReader.Create(new ChunkedStream(body, chunk), format, validator, Now, limits);
+        var valid = new List<RecordRow>();
+        var invalid = new List<InvalidRecord>();
+        var batches = new List<(long, long)>();
+        while (await reader.ReadBatchAsync(valid, invalid, batch, CancellationToken.None))
+            batches.Add((reader.RecordsRead, reader.BytesRead));
+        return (invalid, batches, valid);
+    }
+
+    /// <summary>
+    /// A body for <see cref="Quotes"/> (or a schema with the same property names and types) holding valid records
+    /// and records invalid in every way the format allows: wrong types, numbers out of range, missing, null or empty
+    /// required and index values, impossible and malformed dates and date-times, keys and records over
+    /// <paramref name="limits"/>, several faults in one record; CSV: wrong field counts, quoted fields over several
+    /// lines, an unclosed quote at the end; JSON: malformed lines, records that are not objects, unknown, repeated,
+    /// reserved and invalid property names, escaped names and values, invalid UTF-8 and escaped lone surrogates.
+    /// </summary>
+    public static byte[] ManyKindsOfInvalid(IngestFormat format, RecordLimits limits)
+    {
+        var longKey = string.Concat(Enumerable.Repeat("é", limits.MaxIndexBytes / 2 + 1)); // 2 bytes each: just over the limit
+        var fitKey = string.Concat(Enumerable.Repeat("é", limits.MaxIndexBytes / 2));
+        var longNote = new string('n', limits.MaxRecordBytes);
+        var body = new List<byte>();
+        void Add(string text) => body.AddRange(Encoding.UTF8.GetBytes(text));
+
+        if (format == IngestFormat.Csv)
+        {
+            Add("symbol,date,price,volume,active,meta,tags,misc,ts,note\n");
+            foreach (var row in (string[])
+            [
+                "A,2024-01-02,1.5,10,true,\"{\"\"a\"\":1}\",\"[1]\",x,2024-01-02T10:00:00Z,ok",
+                "B,2024-01-02,abc,10,true,,,,,",
+                "C,2024-01-02,1,1.5,,,,,,",
+                "D,2024-01-02,1,99999999999999999999,,,,,,",
+                "E,2024-01-02,1,,yes,,,,,",
+                "F,2024-01-02,1,,,[1],,,,",
+                "G,2024-01-02,1,,,,{},,,",
+                "H,2024-01-02,,,,,,,,",
+                "I,,1,,,,,,,",
+                "J,2024-02-30,1,,,,,,,",
+                "K,02/01/2024,1,,,,,,,",
+                "L,2024-01-02,1,,,,,,2024-01-02T25:00:00Z,",
+                "M,2024-01-02,1,,,,,,2024-01-02T10:00:00.123456789Z,",
+                "N,2024-01-02,1",
+                "O,2024-01-02,1,,,,,,,,extra",
+                "P,nope,x,1.5,maybe,{,],,yesterday,",
+                "Q,2024-01-02,NaN,,,,,,,",
+                "R,2024-01-02,1e400,,,,,,,",
+                $"{longKey},2024-01-02,1,,,,,,,",
+                $"{fitKey},2024-01-02,1,,,,,,,fits",
+                $"S,2024-01-02,1,,,,,,,{longNote}",
+                "T,2024-01-02,1,,,,,null,2024-01-02 10:00:00.5+05:30,any null",
+                "",
+                "U,2024-01-02,\"1\n2\",,,,,,,\"two\nlines\"",
+                "V,2024-01-02, 7 , 8 ,TRUE,,,\"text, quoted\",2024-01-02T10:00,",
+                "W,2024-01-02,1,,,,,,2024-01-02T10:00:00+14:30,",
+                "X,2024-01-02,1,,,,,,0001-01-01T00:00:00+01:00,",
+            ])
+                Add(row + "\r\n");
+            Add("Y,2024-01-02,1,,,,,,,\"never closed\n");
+            return [.. body];
+        }
+
+        string[] records =
+        [
+            """{"symbol":"A","date":"2024-01-02","price":1.5,"volume":10,"active":true,"meta":{"a":1},"tags":[1],"misc":"x","ts":"2024-01-02T10:00:00Z","note":"ok"}""",
+            """{"symbol":"B","date":"2024-01-02","price":"1"}""",
+            """{"symbol":"C","date":"2024-01-02","price":1,"volume":1.5}""",
+            """{"symbol":"D","date":"2024-01-02","price":1,"volume":1e30}""",
+            """{"symbol":"E","date":"2024-01-02","price":1e400}""",
+            """{"symbol":"F","date":"2024-01-02","price":1,"active":"true","meta":[1],"tags":{},"ts":5}""",
+            """{"symbol":"G","date":"2024-01-02","price":null}""",
+            """{"symbol":"H","date":null,"price":1}""",
+            """{"symbol":"I","price":1}""",
+            """{"symbol":"J","date":"2024-01-02","price":1,"extra":1}""",
+            """{"symbol":"K","date":"2024-01-02","price":1,"PRICE":2}""",
+            """{"symbol":"L","date":"2024-01-02","price":1,"_systemX":1,"bad name":2}""",
+            """{"symbol":"M","date":"2024-01-02","price":1,"averyveryveryveryveryveryveryveryveryveryveryveryveryveryverylongname":1}""",
+            """{"symbol":"N","date":"2024-01-02","\u0070rice":1,"note":"escaped \"name\" \u00e9"}""",
+            """{"symbol":"O","date":"2024-13-01","price":1,"ts":"2024-01-02t10:00:00Z"}""",
+            """{"symbol":"P","date":"2024-01-02","price":1,"ts":"2024-01-02T10:00:00+0100"}""",
+            """{"symbol":"Q","date":"2024-01-02","price":1,"ts":"2024-01-02T10:00:00.1234567-14:00"}""",
+            """{"symbol":"R","date":"2024-01-02","price":1,"ts":"2024-01-02T10:00:00.12345678Z"}""",
+            """{"symbol":"\u00e9","date":"\u0032024-01-02","price":1}""",
+            $$"""{"symbol":"{{longKey}}","date":"2024-01-02","price":1}""",
+            $$"""{"symbol":"{{string.Concat(Enumerable.Repeat("\\u00e9", limits.MaxIndexBytes / 2 + 1))}}","date":"2024-01-02","price":1}""",
+            $$"""{"symbol":"{{fitKey}}","date":"2024-01-02","price":1}""",
+            $$"""{"symbol":"S","date":"2024-01-02","price":1,"note":"{{longNote}}"}""",
+            """{"symbol":"T","date":"2024-01-02","price":1,"note":"\ud800"}""",
+            """{"symbol":"U","date":"2024-01-02","price":1,"\udc00":1}""",
+            """{"symbol":"V","date":"nope","price":"x","volume":"y","active":1,"misc":null}""",
+            """{"symbol":5,"date":"2024-01-02","price":1}""",
+            """[1,2]""",
+            "42",
+            "\"text\"",
+        ];
+        if (format == IngestFormat.Json)
+        {
+            Add("[\n");
+            foreach (var record in records) Add(" " + record.Replace(",\"price\"", ",\n  \"price\"") + ",\n");
+            // Invalid UTF-8 inside a string: the JSON reader accepts it, the record is rejected.
+            body.AddRange([.. "{\"symbol\":\"W\",\"date\":\"2024-01-02\",\"price\":1,\"note\":\"bad "u8, 0xFF, .. "\"}"u8]);
+            Add("\n]\n");
+            return [.. body];
+        }
+
+        foreach (var record in records) Add(record + "\n");
+        Add("{\"symbol\":\"X\",\"date\":\"2024-01-02\",\r\n");
+        Add("   \r\n\n");
+        body.AddRange([.. "{\"symbol\":\"W\",\"date\":\"2024-01-02\",\"price\":1,\"note\":\"bad "u8, 0xFF, .. "\"}\r\n"u8]);
+        Add("{\"symbol\":\"Z\",\"date\":\"2024-01-02\",\"price\":2}");
+        return [.. body];
+    }
+
     /// <summary>The rows and rejections as comparable text.</summary>
     public static string Describe(ReadResult result)
     {

@@ -387,6 +387,28 @@ public sealed class RecordValidatorTests
     }
 
     [Fact]
+    public void Text_that_is_not_valid_Unicode_is_an_error_of_its_record_not_a_failure()
+    {
+        byte[] body =
+        [
+            .. "[{\"symbol\":\"A\",\"date\":\"2024-01-02\",\"price\":1,\"meta\":{\"x\":\"bad "u8, 0xFF, .. "\"}},"u8,
+            .. "{\"symbol\":\"B\",\"date\":\"2024-01-02\",\"price\":1,\"note\":\"\\udc00\"},"u8,
+            .. "{\"symbol\":\"C\",\"date\":\"\\ud800\",\"price\":1,\"\\ud800\":1},"u8,
+            .. "{\"symbol\":\"D\",\"date\":\"2024-01-02\",\"price\":1,\"misc\":\"\\ud800\",\"note\":\"\\ud83d\\ude00\"}]"u8,
+        ];
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        var outcome = RecordValidator.Validate(document.RootElement, Quotes, QuotesMapping, Now, RecordLimits.Default);
+        Assert.False(outcome.IsValid);
+        Assert.Equal(
+        [
+            new FieldError(0, null, "the record is not valid UTF-8"),
+            new FieldError(1, "note", "the string is not valid Unicode (it holds an escaped lone surrogate)"),
+            new FieldError(2, "date", "the string is not valid Unicode (it holds an escaped lone surrogate)"),
+            new FieldError(2, null, "a property name is not valid Unicode (it holds an escaped lone surrogate)"),
+        ], outcome.Errors);
+    }
+
+    [Fact]
     public void ValidateRecord_reports_one_record_for_batch_callers()
     {
         var validator = RecordValidator.For(Quotes, QuotesMapping);
