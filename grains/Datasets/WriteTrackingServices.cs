@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Apperate.Actors.Datasets;
 
@@ -13,7 +14,8 @@ public static class WriteTrackingServices
     /// </summary>
     public static IServiceCollection AddWriteTracking(this IServiceCollection services)
     {
-        services.TryAddSingleton<WriteTracker>();
+        // Cluster mode (recovery configured): dataset grains may run in other processes, and stream items may be lost.
+        services.TryAddSingleton(sp => new WriteTracker(sp.GetRequiredService<IOptions<WriteRecoveryOptions>>().Value.RecoverAfter is not null));
         services.TryAddSingleton<WriteRecovery>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WriteRecovery>(sp => sp.GetRequiredService<WriteRecovery>()));
         return services;
