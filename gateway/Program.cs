@@ -33,14 +33,9 @@ catch (ArgumentException ex)
     Console.Error.WriteLine(ex.Message);
     return 2;
 }
-if (string.IsNullOrWhiteSpace(options.ClusterId))
+if (options.IdentityProblem(cluster: true) is { } identity)
 {
-    Console.Error.WriteLine("Apperate:ClusterId must not be empty.");
-    return 2;
-}
-if (string.IsNullOrWhiteSpace(options.ServiceId))
-{
-    Console.Error.WriteLine("Apperate:ServiceId must not be empty.");
+    Console.Error.WriteLine(identity);
     return 2;
 }
 

@@ -31,9 +31,9 @@ if (!clusterMode && !string.Equals(options.Mode, "Embedded", StringComparison.Or
     Console.Error.WriteLine($"Apperate:Mode '{options.Mode}' is not supported; use 'Embedded' or 'Cluster'.");
     return 2;
 }
-if (string.IsNullOrWhiteSpace(options.ServiceId))
+if (options.IdentityProblem(clusterMode) is { } identity)
 {
-    Console.Error.WriteLine("Apperate:ServiceId must not be empty.");
+    Console.Error.WriteLine(identity);
     return 2;
 }
 ClusterStorage? cluster = null;
@@ -47,11 +47,6 @@ if (clusterMode)
     catch (ArgumentException ex)
     {
         Console.Error.WriteLine(ex.Message);
-        return 2;
-    }
-    if (string.IsNullOrWhiteSpace(options.ClusterId))
-    {
-        Console.Error.WriteLine("Apperate:ClusterId must not be empty in Cluster mode.");
         return 2;
     }
     if (!IPAddress.TryParse(options.AdvertisedAddress, out advertised!))

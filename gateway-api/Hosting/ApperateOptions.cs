@@ -47,4 +47,13 @@ public sealed class ApperateOptions
 
     /// <summary>How long a graceful shutdown waits for accepted async writes to be stored.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// What is wrong with the Orleans identity (<see cref="ServiceId"/>, and <see cref="ClusterId"/> when joining a
+    /// cluster), or null; the silo and the standalone gateway both refuse to start with it.
+    /// </summary>
+    public string? IdentityProblem(bool cluster) =>
+        string.IsNullOrWhiteSpace(ServiceId) ? "Apperate:ServiceId must not be empty."
+        : cluster && string.IsNullOrWhiteSpace(ClusterId) ? "Apperate:ClusterId must not be empty in Cluster mode."
+        : null;
 }
