@@ -125,7 +125,13 @@ namespace Apperate.Actors.Bench
                         await DataScenarioAsync(csv: true);
                         await DataScenarioAsync(csv: false);
                     }
-                    if (o.Runs("read")) await ReadScenarioAsync();
+                    if (o.Runs("read"))
+                    {
+                        await ReadScenarioAsync("read-last1-under-write", "5. GET /data …?last=1 during scenario 2 (100/request)", null);
+                        // Below saturation: what a reader sees while a steady real-time feed is written.
+                        foreach (var rate in PacedWriteRates)
+                            await ReadScenarioAsync($"read-last1-under-{rate / 1000}k", $"5. GET /data …?last=1 during {rate:N0} paced records/s (100/request)", rate);
+                    }
                 }
             }
             catch (Exception ex)
@@ -437,17 +443,26 @@ namespace Apperate.Actors.Bench
 
         // ---- GET last=1 under write load --------------------------------------------------------------------------
 
-        private async Task ReadScenarioAsync()
+        /// <summary>Write rates (records/s) of the paced read scenarios: well below and about half of scenario 2's rate.</summary>
+        private static readonly int[] PacedWriteRates = [50_000, 100_000];
+
+        /// <summary>
+        /// Paced GETs of one key's newest record while async writers load the same dataset: as fast as they can
+        /// (<paramref name="pacedRate"/> null, scenario 2's load; the target is checked here) or each at a fixed interval
+        /// so that together they send <paramref name="pacedRate"/> records/s.
+        /// </summary>
+        private async Task ReadScenarioAsync(string id, string title, int? pacedRate)
         {
             const int readers = 2;
             var interval = TimeSpan.FromMilliseconds(10);
             var writers = o.BatchConcurrency;
             const int writeRows = 100;
-            var s = new ScenarioReport { Id = "read-last1-under-write", Title = "5. GET /data …?last=1 during scenario 2 (100/request)", Concurrency = readers };
+            TimeSpan? writePace = pacedRate is { } rate ? TimeSpan.FromSeconds((double)writers * writeRows / rate) : null;
+            var s = new ScenarioReport { Id = id, Title = title, Concurrency = readers };
             _report.Scenarios.Add(s);
             try
             {
-                var ds = DatasetId("READ");
+                var ds = DatasetId(pacedRate is { } paced ? $"READ{paced / 1000}K" : "READ");
                 s.DatasetId = ds;
                 await _service.CreateDatasetAsync(ds);
                 var rows = new RowCounter();
@@ -469,7 +484,9 @@ namespace Apperate.Actors.Bench
                 var path = $"/v1/data/{Ws}/{ds}/{{symbol}}?last=1";
                 s.Request = $"GET {path}  Authorization: Bearer $TOKEN";
                 s.Load = $"{readers} readers, each sending one GET every {interval.TotalMilliseconds:0} ms (≈ {readers * 1000 / interval.TotalMilliseconds:0} GET/s; paced, so latency is not inflated by the readers' own queueing) " +
-                         $"while {writers} async writers send {writeRows} records/request to the same dataset (scenario 2's load) for {Duration:0.#} s; " +
+                         (writePace is { } pace
+                             ? $"while {writers} async writers, each sending one request every {pace.TotalMilliseconds:0.#} ms, send {writeRows} records/request (≈ {pacedRate:N0} records/s) to the same dataset for {Duration:0.#} s; "
+                             : $"while {writers} async writers send {writeRows} records/request to the same dataset as fast as they are answered (scenario 2's load) for {Duration:0.#} s; ") +
                          $"the dataset holds {seeded:N0} records before, every key has some";
                 s.Payload = "no body; the key is a random one of the 500 symbols; the answer is a JSON array with that key's newest record";
                 Func<string, Uri> readUri = key => new Uri($"/v1/data/{Ws}/{ds}/{key}?last=1", UriKind.Relative);
@@ -477,25 +494,29 @@ namespace Apperate.Actors.Bench
                     s.Example = $"GET /v1/data/{Ws}/{ds}/S0000?last=1 → {await check.Content.ReadAsStringAsync()}\n\n# as curl:\ncurl \"$URL/v1/data/{Ws}/{ds}/S0000?last=1\" -H \"Authorization: Bearer $TOKEN\"";
 
                 using var readHttp = LoadRunner.Client(o.Url!, readers, o.Token);
-                var idle = new BaselineReport
+                // The idle baseline once, with the first read scenario; the paced ones compare with it too.
+                if (!_baselines.TryGetValue("read-last1-idle", out var idle))
                 {
-                    Id = "read-last1-idle",
-                    Description = $"the same paced GET …?last=1 on the same service and dataset with no write load, {readers} readers, {Math.Min(Duration, 5):0.#} s",
-                };
-                _baselines[idle.Id] = idle;
-                var idleSample = _cpu.Sample();
-                var idleLoad = await LoadRunner.RunAsync(readHttp, readers, TimeSpan.FromSeconds(Math.Min(Duration, 5)), w => new ReadWorker(readUri, w), interval);
-                idle.Cpu = _cpu.Since(idleSample);
-                idle.RecordsPerSecond = idleLoad.Records / idleLoad.Seconds;
-                idle.RequestsPerSecond = idleLoad.Requests / idleLoad.Seconds;
-                idle.Latency = idleLoad.Latency;
-                idle.Records = idleLoad.Records;
-                idle.Seconds = idleLoad.Seconds;
-                Log($"{idle.Id}: p50 {idleLoad.Latency.P50Ms:0.00} p99 {idleLoad.Latency.P99Ms:0.00} max {idleLoad.Latency.MaxMs:0.00} ms");
+                    idle = new BaselineReport
+                    {
+                        Id = "read-last1-idle",
+                        Description = $"the same paced GET …?last=1 on the same service and the first read scenario's dataset with no write load, {readers} readers, {Math.Min(Duration, 5):0.#} s",
+                    };
+                    _baselines[idle.Id] = idle;
+                    var idleSample = _cpu.Sample();
+                    var idleLoad = await LoadRunner.RunAsync(readHttp, readers, TimeSpan.FromSeconds(Math.Min(Duration, 5)), w => new ReadWorker(readUri, w), interval);
+                    idle.Cpu = _cpu.Since(idleSample);
+                    idle.RecordsPerSecond = idleLoad.Records / idleLoad.Seconds;
+                    idle.RequestsPerSecond = idleLoad.Requests / idleLoad.Seconds;
+                    idle.Latency = idleLoad.Latency;
+                    idle.Records = idleLoad.Records;
+                    idle.Seconds = idleLoad.Seconds;
+                    Log($"{idle.Id}: p50 {idleLoad.Latency.P50Ms:0.00} p99 {idleLoad.Latency.P99Ms:0.00} max {idleLoad.Latency.MaxMs:0.00} ms");
+                }
 
                 using var writeHttp = LoadRunner.Client(o.Url!, writers, o.Token);
                 var before = _cpu.Sample();
-                var writeTask = LoadRunner.RunAsync(writeHttp, writers, o.Duration, _ => new RecordWorker(writeUri, writeRows, rows));
+                var writeTask = LoadRunner.RunAsync(writeHttp, writers, o.Duration, _ => new RecordWorker(writeUri, writeRows, rows), writePace);
                 var readTask = LoadRunner.RunAsync(readHttp, readers, o.Duration, w => new ReadWorker(readUri, 1000 + w), interval);
                 var write = await writeTask;
                 var read = await readTask;
@@ -505,9 +526,13 @@ namespace Apperate.Actors.Bench
                 s.Verification = await _service.VerifyAsync(ds, seeded + write.Records, o.DrainTimeout);
                 s.Notes.Add($"write load during the window: {write.Records / write.Seconds:N0} records/s acknowledged ({write.Requests / write.Seconds:N0} requests/s, " +
                             $"p99 {write.Latency.P99Ms:0.0} ms, {write.Rejected429:N0} × 429, {write.Errors:N0} errors); the count check covers the seed and these writes");
-                if (idle.Latency.P99Ms > 0)
-                    s.Ratios.Add(new RatioReport("idle", idle.Id, "p99 ms (ratio = p99 under load ÷ idle p99)", idle.Latency.P99Ms, s.Latency.P99Ms / idle.Latency.P99Ms));
-                s.Targets.Add(new TargetCheck($"p99 ≤ {ReadP99Target} ms under write load", $"{s.Latency.P99Ms:0.00} ms", s.Latency.P99Ms <= ReadP99Target));
+                if (idle.Latency is { P99Ms: > 0 } idleLatency)
+                    s.Ratios.Add(new RatioReport("idle", idle.Id, "p99 ms (ratio = p99 under load ÷ idle p99)", idleLatency.P99Ms, s.Latency.P99Ms / idleLatency.P99Ms));
+                // The target is judged under scenario 2's load, as issued; the paced runs say where below it it holds.
+                if (pacedRate is null)
+                    s.Targets.Add(new TargetCheck($"p99 ≤ {ReadP99Target} ms under write load", $"{s.Latency.P99Ms:0.00} ms", s.Latency.P99Ms <= ReadP99Target));
+                else
+                    s.Notes.Add($"for comparison with the {ReadP99Target} ms target (judged under scenario 2's load, not here): p99 {s.Latency.P99Ms:0.00} ms at {write.Records / write.Seconds:N0} records/s");
                 Log($"{s.Id}: p50 {s.Latency.P50Ms:0.00} p99 {s.Latency.P99Ms:0.00} max {s.Latency.MaxMs:0.00} ms, {s.RequestsPerSecond:N0} GET/s; " +
                     $"writes {write.Records / write.Seconds:N0} records/s; stored {s.Verification.Stored:N0}/{s.Verification.Acknowledged:N0}");
             }
