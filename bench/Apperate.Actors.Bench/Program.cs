@@ -295,12 +295,7 @@ namespace Apperate.Actors.Bench
             var before = _cpu.Sample();
             var load = await LoadRunner.RunAsync(http, concurrency, o.Duration, _ => new RecordWorker(uri, rowsPerRequest, rows));
             b.Cpu = _cpu.Since(before);
-            b.RecordsPerSecond = load.Records / load.Seconds;
-            b.RequestsPerSecond = load.Requests / load.Seconds;
-            b.Latency = load.Latency;
-            b.Records = load.Records;
-            b.Seconds = load.Seconds;
-            if (load.Errors > 0) b.Error = $"{load.Errors} errors, first: {load.FirstError}";
+            b.Apply(load);
             Log($"{id}: {b.RecordsPerSecond:N0} records/s, {b.RequestsPerSecond:N0} requests/s, p99 {load.Latency.P99Ms:0.0} ms");
             return b;
         }
@@ -506,11 +501,7 @@ namespace Apperate.Actors.Bench
                     var idleSample = _cpu.Sample();
                     var idleLoad = await LoadRunner.RunAsync(readHttp, readers, TimeSpan.FromSeconds(Math.Min(Duration, 5)), w => new ReadWorker(readUri, w), interval);
                     idle.Cpu = _cpu.Since(idleSample);
-                    idle.RecordsPerSecond = idleLoad.Records / idleLoad.Seconds;
-                    idle.RequestsPerSecond = idleLoad.Requests / idleLoad.Seconds;
-                    idle.Latency = idleLoad.Latency;
-                    idle.Records = idleLoad.Records;
-                    idle.Seconds = idleLoad.Seconds;
+                    idle.Apply(idleLoad);
                     Log($"{idle.Id}: p50 {idleLoad.Latency.P50Ms:0.00} p99 {idleLoad.Latency.P99Ms:0.00} max {idleLoad.Latency.MaxMs:0.00} ms");
                 }
 

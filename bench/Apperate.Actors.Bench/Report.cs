@@ -213,4 +213,15 @@ public sealed class BaselineReport
     public double Seconds { get; set; }
     public CpuUse? Cpu { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>Takes rates, latency and counts from a load run (the CPU is sampled by the caller).</summary>
+    public void Apply(LoadResult load)
+    {
+        RecordsPerSecond = load.Seconds > 0 ? load.Records / load.Seconds : 0;
+        RequestsPerSecond = load.Seconds > 0 ? load.Requests / load.Seconds : 0;
+        Latency = load.Latency;
+        Records = load.Records;
+        Seconds = load.Seconds;
+        if (load.Errors > 0) Error = $"{load.Errors} errors, first: {load.FirstError}";
+    }
 }
