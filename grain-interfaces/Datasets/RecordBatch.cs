@@ -42,13 +42,17 @@ public sealed record RecordRow(
 /// On record-stream items only: whom the dataset grain tells once the item is stored. Set by the publishing
 /// process's write tracker; null on direct grain calls, which return when stored.
 /// </param>
+/// <param name="NoEvents">True stores the records without raising events: rules do not see them (<c>event=false</c>; batch loads without <c>event=true</c>).</param>
+/// <param name="FreezeState">True evaluates stateful rule operators without advancing their per-key state (<c>updateState=false</c>).</param>
 [GenerateSerializer, Immutable, Alias("apperate.RecordBatch")]
 public sealed record RecordBatch(
     [property: Id(0)] string[] Columns,
     [property: Id(1)] RecordRow[] Rows,
     [property: Id(2)] DuplicateKeyHandling Duplicates,
     [property: Id(3)] bool Persist = true,
-    [property: Id(4)] WriteReceipt? Receipt = null);
+    [property: Id(4)] WriteReceipt? Receipt = null,
+    [property: Id(5)] bool NoEvents = false,
+    [property: Id(6)] bool FreezeState = false);
 
 /// <summary>The outcome of a committed write.</summary>
 /// <param name="Received">Records in the batch.</param>
