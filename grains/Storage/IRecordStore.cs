@@ -25,7 +25,17 @@ public interface IRecordStore
     /// New rows get ids above every stored id, in arrival order (rows with equal dates are read in id order); ids may skip values.
     /// Batches with <see cref="RecordBatch.Persist"/> false are skipped and reported as <see cref="WriteResult.Empty"/> with their row count received.
     /// </summary>
-    Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, CancellationToken cancellationToken = default);
+    /// <remarks>
+    /// Every row inserted or replaced gets the table's next commit sequence (a number per table, in row order, above
+    /// every sequence given before, kept in the same database and advanced in the same transaction; it may skip values).
+    /// With a <paramref name="participant"/>, the rows of batches that are not stored get sequences too, and the
+    /// participant sees every event (<see cref="RecordEvent"/>) inside the transaction and adds alerts and rule state to it:
+    /// an alert exists if and only if its record committed.
+    /// </remarks>
+    Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Distinct keys of the table in key order, at most <paramref name="limit"/>.</summary>
+    Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>The number of stored rows.</summary>
     Task<long> CountAsync(string table, CancellationToken cancellationToken = default);

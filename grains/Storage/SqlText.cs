@@ -33,6 +33,9 @@ public abstract partial class SqlText
     public const string UpdatedColumn = "_system_updated";
     public const string ExtraColumn = "_system_extra";
 
+    /// <summary>The commit sequence of the row's last insert or replace (null for rows stored before sequences existed).</summary>
+    public const string SequenceColumn = "_system_seq";
+
     /// <summary>The system columns in the order every query reads them, before the property columns.</summary>
     public const string SystemColumns = $"{IdColumn}, {KeyColumn}, {SubkeyColumn}, {DateColumn}, {UpdatedColumn}, {ExtraColumn}";
 
@@ -44,6 +47,7 @@ public abstract partial class SqlText
     public const string DateParameter = "@d";
     public const string UpdatedParameter = "@u";
     public const string ExtraParameter = "@x";
+    public const string SequenceParameter = "@q";
 
     private static readonly object True = true;
     private static readonly object False = false;
@@ -111,7 +115,7 @@ public abstract partial class SqlText
 
     /// <summary>
     /// An insert of one row with the parameters <see cref="KeyParameter"/>, <see cref="SubkeyParameter"/>,
-    /// <see cref="DateParameter"/>, <see cref="UpdatedParameter"/>, <see cref="ExtraParameter"/> and
+    /// <see cref="DateParameter"/>, <see cref="UpdatedParameter"/>, <see cref="ExtraParameter"/>, <see cref="SequenceParameter"/> and
     /// <see cref="ValueParameter"/>(i) for each of <paramref name="columns"/>; built once per batch shape and reused for every row.
     /// </summary>
     public string Insert(string table, IReadOnlyList<string> columns, DuplicateKeyHandling mode)
@@ -121,10 +125,10 @@ public abstract partial class SqlText
         var sql = new StringBuilder();
         sql.Append("INSERT INTO ").Append(Table(table))
             .Append(" (").Append(KeyColumn).Append(", ").Append(SubkeyColumn).Append(", ").Append(DateColumn)
-            .Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn);
+            .Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn).Append(", ").Append(SequenceColumn);
         foreach (var c in quoted) sql.Append(", ").Append(c);
         sql.Append(") VALUES (").Append(KeyParameter).Append(", ").Append(SubkeyParameter).Append(", ").Append(DateParameter)
-            .Append(", ").Append(UpdatedParameter).Append(", ").Append(ExtraParameter);
+            .Append(", ").Append(UpdatedParameter).Append(", ").Append(ExtraParameter).Append(", ").Append(SequenceParameter);
         for (var i = 0; i < quoted.Length; i++) sql.Append(", ").Append(ValueParameter(i));
         sql.Append(") ").Append(OnDuplicate(mode, quoted));
         return sql.ToString();

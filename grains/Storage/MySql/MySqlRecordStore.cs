@@ -30,7 +30,7 @@ namespace Apperate.Actors.Storage.MySql;
 /// <see cref="EnsureTableAsync"/> is idempotent rather than atomic and tolerates a concurrent caller adding the same column.
 /// </para>
 /// </remarks>
-public sealed class MySqlRecordStore : IRecordStore, IDisposable
+public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDisposable
 {
     private const int MaxChunkRows = 1000;
     private const int MaxChunkBytes = 4 << 20;
@@ -90,16 +90,20 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
     public async Task DropTableAsync(string table, CancellationToken cancellationToken = default)
     {
         var statement = Text.DropTable(table);
+        await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, statement, cancellationToken).ConfigureAwait(false);
+        await using var forget = Command(connection, null, Text.DeleteSequence, [new("@t", table)]);
+        await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        sequenced.TryRemove(table, out _);
     }
 
     /// <inheritdoc />
-    public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, CancellationToken cancellationToken = default)
+    public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default)
     {
         Text.Table(table);
         var results = new WriteResult[batches.Count];
-        var any = false;
+        var any = participant is not null;
         for (var i = 0; i < results.Length; i++)
         {
             var batch = batches[i];
@@ -113,12 +117,14 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
             foreach (var row in batch.Rows) Check(row, batch.Columns.Length);
         }
         if (!any) return results;
+        // DDL commits implicitly in MySQL: the event tables and the sequence column are made sure of before the transaction.
+        await EnsureSequencedAsync(table, cancellationToken).ConfigureAwait(false);
 
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await WriteOnceAsync(table, batches, updated, results, cancellationToken).ConfigureAwait(false);
+                await WriteOnceAsync(table, batches, updated, participant, results, cancellationToken).ConfigureAwait(false);
                 return results;
             }
             catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout && attempt < MaxAttempts)
@@ -126,6 +132,18 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
                 // The transaction was rolled back as a whole; running it again is safe.
             }
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
+    {
+        var statement = Text.DistinctKeys(table);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, statement, [new("@n", (long)limit)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) keys.Add(Encoding.UTF8.GetString((byte[])reader.GetValue(0)));
+        return [.. keys];
     }
 
     /// <inheritdoc />
@@ -176,20 +194,33 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
     {
         using (var connection = new MySqlConnection(connectionString)) MySqlConnection.ClearPool(connection);
         schemaLock.Dispose();
+        eventTablesLock.Dispose();
     }
 
     // Validation and the statements that do not depend on the server's collations.
     private MySqlText Text => sql ?? MySqlText.Validation;
 
-    private async Task WriteOnceAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, WriteResult[] results, CancellationToken cancellationToken)
+    private async Task WriteOnceAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant, WriteResult[] results, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var last = await LockSequenceAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false);
+        var first = last;
+        var events = participant is null ? null : new List<RecordEvent>();
         var statements = new Dictionary<(string Shape, int Rows, DuplicateKeyHandling Mode), string>();
         for (var b = 0; b < batches.Count; b++)
         {
             var batch = batches[b];
-            if (!batch.Persist) continue;
+            // Every row is given the next sequence before it is written; a duplicate that is ignored leaves its
+            // sequence unused (sequences may skip values).
+            var batchFirst = last + 1;
+            last += batch.Rows.Length;
+            if (!batch.Persist)
+            {
+                if (events is null) last = batchFirst - 1;
+                else for (var r = 0; r < batch.Rows.Length; r++) events.Add(new RecordEvent(b, r, batchFirst + r));
+                continue;
+            }
             var shape = string.Join(',', batch.Columns);
             long inserted = 0;
             var start = 0;
@@ -197,15 +228,24 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
             {
                 var end = ChunkEnd(batch.Rows, start);
                 var chunk = new ArraySegment<RecordRow>(batch.Rows, start, end - start);
-                var added = await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, DuplicateKeyHandling.Ignore, updated, cancellationToken).ConfigureAwait(false);
+                var added = await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Ignore, updated, cancellationToken).ConfigureAwait(false);
                 inserted += added;
                 if (batch.Duplicates == DuplicateKeyHandling.Replace && added < chunk.Count)
-                    await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, DuplicateKeyHandling.Replace, updated, cancellationToken).ConfigureAwait(false);
+                    await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Replace, updated, cancellationToken).ConfigureAwait(false);
                 start = end;
             }
             var duplicates = batch.Rows.Length - inserted;
-            var written = batch.Duplicates == DuplicateKeyHandling.Replace ? batch.Rows.Length : inserted;
+            var replace = batch.Duplicates == DuplicateKeyHandling.Replace;
+            var written = replace ? batch.Rows.Length : inserted;
             results[b] = new WriteResult(batch.Rows.Length, (int)written, (int)duplicates);
+            if (events is not null) await AddWrittenAsync(connection, transaction, table, b, batch, batchFirst, replace ? batch.Rows.Length : inserted, events, cancellationToken).ConfigureAwait(false);
+        }
+        if (last != first) await WriteSequenceAsync(connection, transaction, table, last, cancellationToken).ConfigureAwait(false);
+        if (participant is not null && events!.Count > 0)
+        {
+            var commit = new CommitContext(batches, events, updated);
+            participant.Prepare(commit);
+            await ApplyAsync(connection, transaction, commit, cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -218,6 +258,7 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
         string shape,
         string[] columns,
         ArraySegment<RecordRow> rows,
+        long firstSequence,
         DuplicateKeyHandling mode,
         long updated,
         CancellationToken cancellationToken)
@@ -231,6 +272,7 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
         command.Transaction = transaction;
         command.CommandText = text;
         var parameters = command.Parameters;
+        var sequence = firstSequence;
         foreach (var row in rows)
         {
             parameters.Add(new MySqlParameter { Value = row.Key });
@@ -238,6 +280,7 @@ public sealed class MySqlRecordStore : IRecordStore, IDisposable
             parameters.Add(new MySqlParameter { Value = row.Date });
             parameters.Add(new MySqlParameter { Value = updated });
             parameters.Add(new MySqlParameter { Value = (object?)row.Extra ?? DBNull.Value });
+            parameters.Add(new MySqlParameter { Value = sequence++ });
             foreach (var value in row.Values) parameters.Add(new MySqlParameter { Value = SqlText.ToDbValue(value) });
         }
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -352,9 +395,9 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
             $"CREATE TABLE IF NOT EXISTS {Table(table)} ({IdColumn} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, " +
             $"{KeyColumn} VARBINARY({MaxKeyBytes}) NOT NULL, {SubkeyColumn} VARBINARY({MaxKeyBytes}) NOT NULL DEFAULT '', " +
             $"{DateColumn} BIGINT NOT NULL, {UpdatedColumn} BIGINT NOT NULL, " +
-            $"{ExtraColumn} LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL{columns}, " +
+            $"{ExtraColumn} LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, {SequenceColumn} BIGINT NULL{columns}, " +
             $"UNIQUE KEY _system_key_date_subkey ({KeyColumn}, {DateColumn}, {SubkeyColumn}), " +
-            $"KEY _system_key_date ({KeyColumn}, {DateColumn})" +
+            $"KEY _system_key_date ({KeyColumn}, {DateColumn}), KEY {SequenceColumn} ({SequenceColumn})" +
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC",
         ];
     }
@@ -366,6 +409,45 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
             "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @t",
             [new("@t", table)]);
     }
+
+    /// <summary>Gives a table of an older version its commit-sequence column and index.</summary>
+    public string AddSequenceColumn(string table) =>
+        $"ALTER TABLE {Table(table)} ADD COLUMN {SequenceColumn} BIGINT NULL, ADD KEY {SequenceColumn} ({SequenceColumn})";
+
+    public override string CreateSequenceIndex(string table) => AddSequenceColumn(table);
+
+    /// <summary>The sequences of some rows (<c>@a</c> ≤ sequence ≤ <c>@b</c>) as stored now: which of them were written.</summary>
+    public string WrittenSequences(string table) => $"SELECT {SequenceColumn} FROM {Table(table)} WHERE {SequenceColumn} BETWEEN @a AND @b";
+
+    public override IReadOnlyList<string> CreateEventTables() =>
+    [
+        $"CREATE TABLE IF NOT EXISTS {SequencesTable} (tbl VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY, seq BIGINT NOT NULL) ENGINE=InnoDB",
+        $"CREATE TABLE IF NOT EXISTS {AlertsTable} (alert_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY, " +
+        "output VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, rule VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, " +
+        "seq BIGINT NOT NULL, created BIGINT NOT NULL, state TINYINT NOT NULL, attempts INT NOT NULL DEFAULT 0, next_attempt BIGINT NOT NULL, " +
+        "http_status INT NULL, error TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, body LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, " +
+        $"KEY {AlertsTable}_due (state, next_attempt), KEY {AlertsTable}_output (output, state, seq), KEY {AlertsTable}_created (output, created), KEY {AlertsTable}_age (created)) " +
+        "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        $"CREATE TABLE IF NOT EXISTS {AttemptsTable} (alert_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, attempt INT NOT NULL, " +
+        "at BIGINT NOT NULL, state TINYINT NOT NULL, http_status INT NULL, error TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, " +
+        "next_attempt BIGINT NOT NULL, PRIMARY KEY (alert_id, attempt)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        // Names hold record keys (up to 1,500 UTF-8 bytes), compared byte for byte as the records' keys are.
+        $"CREATE TABLE IF NOT EXISTS {RuleStateTable} (rule VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, name VARBINARY(1700) NOT NULL, " +
+        "value MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, PRIMARY KEY (rule, name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    ];
+
+    /// <summary>Makes sure the table's sequence row exists; its lock is then held by the transaction.</summary>
+    public string InsertSequence => $"INSERT INTO {SequencesTable} (tbl, seq) VALUES (@t, 0) ON DUPLICATE KEY UPDATE seq = seq";
+
+    public override string ReadSequence => $"SELECT seq FROM {SequencesTable} WHERE tbl = @t FOR UPDATE";
+
+    public override string WriteSequence => $"UPDATE {SequencesTable} SET seq = @s WHERE tbl = @t";
+
+    public override string UpsertRuleState => $"INSERT INTO {RuleStateTable} (rule, name, value) VALUES (@r, @n, @v) ON DUPLICATE KEY UPDATE value = VALUES(value)";
+
+    public override string UpsertAttempt =>
+        $"INSERT INTO {AttemptsTable} (alert_id, attempt, at, state, http_status, error, next_attempt) VALUES (@id, @a, @at, @s, @h, @e, @n) " +
+        "ON DUPLICATE KEY UPDATE at = VALUES(at), state = VALUES(state), http_status = VALUES(http_status), error = VALUES(error), next_attempt = VALUES(next_attempt)";
 
     /// <summary>
     /// One <c>ALTER TABLE</c> adding the missing property columns and converting integer columns whose property is now
@@ -389,7 +471,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
 
     /// <summary>
     /// A multi-row insert of <paramref name="rows"/> rows with positional parameters, per row: key, subkey, date,
-    /// updated, extra, then one per column.
+    /// updated, extra, sequence, then one per column.
     /// </summary>
     public string InsertRows(string table, IReadOnlyList<string> columns, int rows, DuplicateKeyHandling mode)
     {
@@ -397,10 +479,10 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
         for (var i = 0; i < quoted.Length; i++) quoted[i] = Column(columns[i]);
         var sql = new StringBuilder();
         sql.Append("INSERT INTO ").Append(Table(table)).Append(" (").Append(KeyColumn).Append(", ").Append(SubkeyColumn)
-            .Append(", ").Append(DateColumn).Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn);
+            .Append(", ").Append(DateColumn).Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn).Append(", ").Append(SequenceColumn);
         foreach (var c in quoted) sql.Append(", ").Append(c);
         sql.Append(") VALUES ");
-        var tuple = "(?, ?, ?, ?, ?" + string.Concat(Enumerable.Repeat(", ?", quoted.Length)) + ")";
+        var tuple = "(?, ?, ?, ?, ?, ?" + string.Concat(Enumerable.Repeat(", ?", quoted.Length)) + ")";
         for (var r = 0; r < rows; r++)
         {
             if (r > 0) sql.Append(", ");
@@ -416,7 +498,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
         if (mode == DuplicateKeyHandling.Ignore) return $"ON DUPLICATE KEY UPDATE {IdColumn} = {IdColumn}";
         // VALUES() is deprecated in MySQL 8.0.20 in favour of a row alias, which MariaDB does not have; both accept it.
         var set = string.Concat(quotedColumns.Select(c => $"{c} = VALUES({c}), "));
-        return $"ON DUPLICATE KEY UPDATE {set}{UpdatedColumn} = VALUES({UpdatedColumn}), {ExtraColumn} = VALUES({ExtraColumn})";
+        return $"ON DUPLICATE KEY UPDATE {set}{UpdatedColumn} = VALUES({UpdatedColumn}), {ExtraColumn} = VALUES({ExtraColumn}), {SequenceColumn} = VALUES({SequenceColumn})";
     }
 
     protected override string ReadKey(DbDataReader reader, int ordinal) =>

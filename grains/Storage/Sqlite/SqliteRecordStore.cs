@@ -24,7 +24,7 @@ namespace Apperate.Actors.Storage.Sqlite;
 /// </para>
 /// <para>SQLite has no true async I/O: the methods complete synchronously apart from waiting for the write lock.</para>
 /// </remarks>
-public sealed class SqliteRecordStore : IRecordStore, IDisposable
+public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisposable
 {
     private const int BusyTimeoutMs = 30_000;
     private const int CancellationCheckRows = 4096;
@@ -36,6 +36,9 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
 
     // Per-connection pragmas are set once per native handle: pooled connections keep their handle, and with it the pragmas.
     private readonly ConditionalWeakTable<sqlite3, object> initialized = new();
+
+    // Tables known to have the commit-sequence column and index (tables of older versions gain them at their first write).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> sequenced = new(StringComparer.Ordinal);
 
     /// <summary>Opens (creating when missing) the database file at <paramref name="databasePath"/> and switches it to WAL.</summary>
     public SqliteRecordStore(string databasePath)
@@ -60,6 +63,7 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
         var mode = command.ExecuteScalar() as string;
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"SQLite refused WAL mode for '{fullPath}' (journal mode is '{mode}').");
+        foreach (var statement in Sql.CreateEventTables()) Execute(connection, null, statement);
     }
 
     /// <inheritdoc />
@@ -83,7 +87,10 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
             foreach (var property in properties)
                 if (!columns.Contains(property.Name))
                     Execute(connection, transaction, Sql.AddColumn(table, property));
+            if (!columns.Contains(SqlText.SequenceColumn)) Execute(connection, transaction, Sql.AddSequenceColumn(table));
+            Execute(connection, transaction, Sql.CreateSequenceIndex(table));
             transaction.Commit();
+            sequenced[table] = true;
         }
         finally
         {
@@ -100,6 +107,9 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
         {
             using var connection = Open();
             Execute(connection, null, sql);
+            using var forget = Command(connection, null, Sql.DeleteSequence, [new("@t", table)]);
+            forget.ExecuteNonQuery();
+            sequenced.TryRemove(table, out _);
         }
         finally
         {
@@ -108,11 +118,11 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, CancellationToken cancellationToken = default)
+    public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default)
     {
         Sql.Table(table);
         var results = new WriteResult[batches.Count];
-        var any = false;
+        var any = participant is not null;
         for (var i = 0; i < results.Length; i++)
         {
             if (batches[i].Persist) any = true;
@@ -125,6 +135,10 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
         {
             using var connection = Open();
             using var transaction = connection.BeginTransaction(deferred: false);
+            EnsureSequenced(connection, transaction, table);
+            var last = ReadSequence(connection, transaction, table);
+            var first = last;
+            var events = participant is null ? null : new List<RecordEvent>();
             var inserts = new Dictionary<string, Insert>(StringComparer.Ordinal);
             try
             {
@@ -133,33 +147,62 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
                 for (var b = 0; b < batches.Count; b++)
                 {
                     var batch = batches[b];
-                    if (!batch.Persist) continue;
+                    if (!batch.Persist)
+                    {
+                        if (events is not null)
+                            for (var r = 0; r < batch.Rows.Length; r++) events.Add(new RecordEvent(b, r, ++last));
+                        continue;
+                    }
                     var insert = GetInsert(inserts, handle, table, batch);
                     var replace = batch.Duplicates == DuplicateKeyHandling.Replace;
                     int written = 0, duplicates = 0;
-                    foreach (var row in batch.Rows)
+                    var rows = batch.Rows;
+                    for (var r = 0; r < rows.Length; r++)
                     {
                         if (++processed % CancellationCheckRows == 0) cancellationToken.ThrowIfCancellationRequested();
                         if (replace) NativeMethods.sqlite3_set_last_insert_rowid(handle, 0);
-                        var changes = insert.Execute(row, updated);
+                        var sequence = last + 1;
+                        var changes = insert.Execute(rows[r], updated, sequence);
                         written += changes;
                         if (replace ? raw.sqlite3_last_insert_rowid(handle) == 0 : changes == 0) duplicates++;
+                        if (changes == 0) continue;
+                        last = sequence;
+                        events?.Add(new RecordEvent(b, r, sequence));
                     }
                     results[b] = new WriteResult(batch.Rows.Length, written, duplicates);
                 }
-                cancellationToken.ThrowIfCancellationRequested();
-                transaction.Commit();
             }
             finally
             {
                 foreach (var insert in inserts.Values) insert.Dispose();
             }
+            if (last != first) WriteSequence(connection, transaction, table, last);
+            if (participant is not null && events!.Count > 0)
+            {
+                var commit = new CommitContext(batches, events, updated);
+                participant.Prepare(commit);
+                Apply(connection, transaction, commit);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
         }
         finally
         {
             writeLock.Release();
         }
         return results;
+    }
+
+    /// <inheritdoc />
+    public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
+    {
+        var sql = Sql.DistinctKeys(table);
+        using var connection = Open();
+        using var command = Command(connection, null, sql, [new("@n", (long)limit)]);
+        using var reader = command.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read()) keys.Add(reader.GetString(0));
+        return Task.FromResult(keys.ToArray());
     }
 
     /// <inheritdoc />
@@ -279,7 +322,7 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
     {
         private readonly sqlite3 db;
         private readonly sqlite3_stmt statement;
-        private readonly int key, subkey, date, updated, extra;
+        private readonly int key, subkey, date, updated, extra, sequence;
         private readonly int[] values;
 
         public Insert(sqlite3 db, string sql, int columns)
@@ -293,6 +336,7 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
                 date = Index(SqlText.DateParameter);
                 updated = Index(SqlText.UpdatedParameter);
                 extra = Index(SqlText.ExtraParameter);
+                sequence = Index(SqlText.SequenceParameter);
                 values = new int[columns];
                 for (var i = 0; i < columns; i++) values[i] = Index(SqlText.ValueParameter(i));
             }
@@ -304,7 +348,7 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
         }
 
         /// <summary>Stores one row; returns the number of rows changed (0 when a duplicate was ignored).</summary>
-        public int Execute(RecordRow row, long updatedAt)
+        public int Execute(RecordRow row, long updatedAt, long sequenceNumber)
         {
             if (row.Values.Length != values.Length)
                 throw new ArgumentException($"Row '{row.Key}' has {row.Values.Length} values for {values.Length} columns.");
@@ -312,6 +356,7 @@ public sealed class SqliteRecordStore : IRecordStore, IDisposable
             Bind(subkey, row.Subkey ?? "");
             Check(raw.sqlite3_bind_int64(statement, date, row.Date));
             Check(raw.sqlite3_bind_int64(statement, updated, updatedAt));
+            Check(raw.sqlite3_bind_int64(statement, sequence, sequenceNumber));
             Bind(extra, row.Extra);
             for (var i = 0; i < values.Length; i++) Bind(values[i], row.Values[i]);
             var rc = raw.sqlite3_step(statement);
@@ -383,7 +428,7 @@ internal sealed class SqliteText() : SqlText('"')
         [
             $"CREATE TABLE IF NOT EXISTS {quoted} ({IdColumn} INTEGER PRIMARY KEY, {KeyColumn} TEXT NOT NULL, " +
             $"{SubkeyColumn} TEXT NOT NULL DEFAULT '', {DateColumn} INTEGER NOT NULL, {UpdatedColumn} INTEGER NOT NULL, " +
-            $"{ExtraColumn} TEXT NULL{columns})",
+            $"{ExtraColumn} TEXT NULL, {SequenceColumn} INTEGER NULL{columns})",
             $"CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {quoted} ({KeyColumn}, {DateColumn}, {SubkeyColumn})",
         ];
     }
@@ -394,11 +439,41 @@ internal sealed class SqliteText() : SqlText('"')
         return new SqlStatement("SELECT name FROM pragma_table_info(@t)", [new("@t", table)]);
     }
 
+    public string AddSequenceColumn(string table) => $"ALTER TABLE {Table(table)} ADD COLUMN {SequenceColumn} INTEGER NULL";
+
+    public override string CreateSequenceIndex(string table) =>
+        $"CREATE INDEX IF NOT EXISTS {Table(table)[..^1]}$seq\" ON {Table(table)} ({SequenceColumn})";
+
+    public override IReadOnlyList<string> CreateEventTables() =>
+    [
+        $"CREATE TABLE IF NOT EXISTS {SequencesTable} (tbl TEXT NOT NULL PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
+        $"CREATE TABLE IF NOT EXISTS {AlertsTable} (alert_id TEXT NOT NULL PRIMARY KEY, output TEXT NOT NULL, rule TEXT NOT NULL, " +
+        "seq INTEGER NOT NULL, created INTEGER NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, " +
+        "next_attempt INTEGER NOT NULL, http_status INTEGER NULL, error TEXT NULL, body TEXT NOT NULL)",
+        $"CREATE INDEX IF NOT EXISTS \"{AlertsTable}$due\" ON {AlertsTable} (state, next_attempt)",
+        $"CREATE INDEX IF NOT EXISTS \"{AlertsTable}$output\" ON {AlertsTable} (output, state, seq)",
+        $"CREATE INDEX IF NOT EXISTS \"{AlertsTable}$created\" ON {AlertsTable} (output, created)",
+        $"CREATE INDEX IF NOT EXISTS \"{AlertsTable}$age\" ON {AlertsTable} (created)",
+        $"CREATE TABLE IF NOT EXISTS {AttemptsTable} (alert_id TEXT NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL, " +
+        "state INTEGER NOT NULL, http_status INTEGER NULL, error TEXT NULL, next_attempt INTEGER NOT NULL, PRIMARY KEY (alert_id, attempt)) WITHOUT ROWID",
+        $"CREATE TABLE IF NOT EXISTS {RuleStateTable} (rule TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (rule, name)) WITHOUT ROWID",
+    ];
+
+    public override string ReadSequence => $"SELECT seq FROM {SequencesTable} WHERE tbl = @t";
+
+    public override string WriteSequence => $"INSERT INTO {SequencesTable} (tbl, seq) VALUES (@t, @s) ON CONFLICT(tbl) DO UPDATE SET seq = excluded.seq";
+
+    public override string UpsertRuleState => $"INSERT INTO {RuleStateTable} (rule, name, value) VALUES (@r, @n, @v) ON CONFLICT(rule, name) DO UPDATE SET value = excluded.value";
+
+    public override string UpsertAttempt =>
+        $"INSERT INTO {AttemptsTable} (alert_id, attempt, at, state, http_status, error, next_attempt) VALUES (@id, @a, @at, @s, @h, @e, @n) " +
+        "ON CONFLICT(alert_id, attempt) DO UPDATE SET at = excluded.at, state = excluded.state, http_status = excluded.http_status, error = excluded.error, next_attempt = excluded.next_attempt";
+
     protected override string OnDuplicate(DuplicateKeyHandling mode, IReadOnlyList<string> quotedColumns)
     {
         const string target = $"ON CONFLICT({KeyColumn}, {SubkeyColumn}, {DateColumn})";
         if (mode == DuplicateKeyHandling.Ignore) return target + " DO NOTHING";
         var set = string.Concat(quotedColumns.Select(c => $"{c} = excluded.{c}, "));
-        return $"{target} DO UPDATE SET {set}{UpdatedColumn} = excluded.{UpdatedColumn}, {ExtraColumn} = excluded.{ExtraColumn}";
+        return $"{target} DO UPDATE SET {set}{UpdatedColumn} = excluded.{UpdatedColumn}, {ExtraColumn} = excluded.{ExtraColumn}, {SequenceColumn} = excluded.{SequenceColumn}";
     }
 }

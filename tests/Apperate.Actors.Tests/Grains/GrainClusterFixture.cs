@@ -161,7 +161,7 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
         return watcher.Task;
     }
 
-    public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, CancellationToken cancellationToken = default)
+    public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default)
     {
         WriteHold? hold;
         TaskCompletionSource? watcher;
@@ -175,7 +175,7 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
         try
         {
             if (hold is not null) await hold.Released;
-            return await inner.WriteAsync(table, batches, updated, cancellationToken);
+            return await inner.WriteAsync(table, batches, updated, participant, cancellationToken);
         }
         finally
         {
@@ -197,6 +197,8 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
         inner.DeleteAsync(table, selector, from, to, cancellationToken);
 
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
+
+    public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default) => inner.DistinctKeysAsync(table, limit, cancellationToken);
 }
 
 /// <summary>A write held before the real store: <see cref="Entered"/> completes when it arrives; it goes on after <see cref="Release"/>.</summary>

@@ -7,7 +7,7 @@ namespace Apperate.Actors.Tests.Storage;
 /// The behaviour every <see cref="IRecordStore"/> must show. Each engine subclasses this with a factory, so the
 /// SQLite and MySQL stores are held to the same tests.
 /// </summary>
-public abstract class RecordStoreContract
+public abstract partial class RecordStoreContract
 {
     private static readonly PropertyDefinition[] Simple =
     [

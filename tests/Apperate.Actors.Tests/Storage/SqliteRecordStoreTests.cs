@@ -50,11 +50,43 @@ public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
             "_system_date INTEGER 1 0",
             "_system_updated INTEGER 1 0",
             "_system_extra TEXT 0 0",
+            "_system_seq INTEGER 0 0",
             "p INTEGER 0 0",
         ], columns);
 
         command.CommandText = $"SELECT COUNT(*) FROM pragma_index_list('{Table}') WHERE \"unique\" = 1";
         Assert.Equal(1L, command.ExecuteScalar());
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_index_info('{Table}$seq') WHERE name = '_system_seq'";
+        Assert.Equal(1L, command.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task A_table_of_an_older_version_gains_sequences_at_its_first_write()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE \"{Table}\" (_system_id INTEGER PRIMARY KEY, _system_key TEXT NOT NULL, _system_subkey TEXT NOT NULL DEFAULT '', " +
+                "_system_date INTEGER NOT NULL, _system_updated INTEGER NOT NULL, _system_extra TEXT NULL, v TEXT); " +
+                $"CREATE UNIQUE INDEX \"{Table}$key\" ON \"{Table}\" (_system_key, _system_date, _system_subkey); " +
+                $"INSERT INTO \"{Table}\" (_system_key, _system_date, _system_updated, v) VALUES ('A', 1, 1, 'old');";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        await Store.WriteAsync(Table, [new RecordBatch(["v"], [new RecordRow("B", "", 2, ["new"], null)], DuplicateKeyHandling.Ignore)], 5);
+
+        using var check = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        check.Open();
+        using var read = check.CreateCommand();
+        read.CommandText = $"SELECT _system_key, _system_seq FROM \"{Table}\" ORDER BY _system_key";
+        using var reader = read.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(("A", true), (reader.GetString(0), reader.IsDBNull(1)));
+        Assert.True(reader.Read());
+        Assert.Equal(("B", 1L), (reader.GetString(0), reader.GetInt64(1)));
     }
 
     [Fact]
