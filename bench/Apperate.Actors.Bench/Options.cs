@@ -23,6 +23,8 @@ public sealed class Options
           --run-command TEXT     the command that started the run, for the report
           --work-dir DIR         scratch space for generated files and baseline databases (default: a new temp dir)
           --print-free-ports N   print N free loopback TCP ports and exit
+          --condition-micro      time compiled rule conditions in process (no service needed) and exit
+          --evaluations N        evaluations per rule of --condition-micro (default 10000000)
         """;
 
     public Uri? Url { get; private set; }
@@ -40,6 +42,8 @@ public sealed class Options
     public string RunCommand { get; private set; } = "(the bench tool was started directly)";
     public string? WorkDirectory { get; private set; }
     public int PrintFreePorts { get; private set; }
+    public bool ConditionMicro { get; private set; }
+    public long Evaluations { get; private set; } = 10_000_000;
 
     public string ReportName => Name ?? (Smoke ? "smoke-report" : "report");
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds ?? (Smoke ? 0.5 : 15));
@@ -74,11 +78,13 @@ public sealed class Options
                 case "--run-command": o.RunCommand = Value(); break;
                 case "--work-dir": o.WorkDirectory = Value(); break;
                 case "--print-free-ports": o.PrintFreePorts = (int)Positive(arg, Value()); break;
+                case "--condition-micro": o.ConditionMicro = true; break;
+                case "--evaluations": o.Evaluations = (long)Positive(arg, Value()); break;
                 case "-h" or "--help": throw new ArgumentException("");
                 default: throw new ArgumentException($"unknown option {arg}");
             }
         }
-        if (o.PrintFreePorts == 0 && (o.Url is null || o.Token is null)) throw new ArgumentException("--url and --token are required");
+        if (o.PrintFreePorts == 0 && !o.ConditionMicro && (o.Url is null || o.Token is null)) throw new ArgumentException("--url and --token are required");
         return o;
     }
 

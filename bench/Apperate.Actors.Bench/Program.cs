@@ -17,6 +17,8 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (options.ConditionMicro) return ConditionMicro.Run(options.Evaluations);
+
 if (options.PrintFreePorts > 0)
 {
     Console.WriteLine(string.Join(' ', FreePorts(options.PrintFreePorts)));
