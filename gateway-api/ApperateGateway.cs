@@ -29,7 +29,7 @@ public static class ApperateGateway
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Apperate.Actors API";
-            document.Info.Description = "Datasets with a time-series unique index, real-time writes, queries, tokens and data-source connectors.";
+            document.Info.Description = "Datasets with a time-series unique index, real-time writes, queries, tokens, data-source connectors, and rules that send alerts on write events.";
             return Task.CompletedTask;
         }));
         return services;
@@ -61,6 +61,7 @@ public static class ApperateGateway
         app.MapTokenEndpoints();
         app.MapJobEndpoints();
         app.MapConnectorEndpoints();
+        app.MapRuleEndpoints();
         return app;
     }
 }

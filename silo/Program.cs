@@ -5,6 +5,7 @@ using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway;
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Gateway.Hosting;
+using Apperate.Actors.Rules.Delivery;
 using Apperate.Actors.Silo.Cluster;
 using Apperate.Actors.Silo.Embedded;
 using Apperate.Actors.Silo.Hosting;
@@ -79,14 +80,20 @@ if (cluster is not null)
         return 1;
     }
     builder.Services.AddSingleton(cluster);
-    builder.Services.AddSingleton<IRecordStore>(new MySqlRecordStore(cluster.ConnectionString));
+    var records = new MySqlRecordStore(cluster.ConnectionString);
+    builder.Services.AddSingleton<IRecordStore>(records);
+    builder.Services.AddSingleton<IAlertStore>(records);
 }
 else
 {
     storage.EnsureGrainStateSchema();
-    builder.Services.AddSingleton<IRecordStore>(new SqliteRecordStore(storage.RecordsPath));
+    var records = new SqliteRecordStore(storage.RecordsPath);
+    builder.Services.AddSingleton<IRecordStore>(records);
+    builder.Services.AddSingleton<IAlertStore>(records);
 }
-builder.Services.AddSingleton<IRecordEventSink, NoRecordEvents>();
+// Rules: webhook delivery (Apperate:Rules options, checked at start) and the sweeper that resumes deliveries.
+builder.Services.AddWebhookDelivery();
+builder.Services.AddHostedService<AlertSweepStart>();
 builder.Services.AddSingleton(new Apperate.Actors.Gateway.Ingest.IngestSpool(Path.Combine(storage.DataDirectory, "spool")));
 builder.Services.AddConnectorSources();
 

@@ -18,9 +18,16 @@ public sealed class TokenAuthenticator(IGrainFactory grains)
     private readonly ConcurrentDictionary<string, (TokenInfo? Info, long Expires)> _cache = new();
 
     /// <summary>The caller's token; 401 when it is missing or unknown.</summary>
-    public async ValueTask<TokenInfo> AuthenticateAsync(HttpContext context)
+    public ValueTask<TokenInfo> AuthenticateAsync(HttpContext context) => AuthenticateAsync(context, null);
+
+    /// <summary>
+    /// The caller's token, also accepted in the JSON body (<paramref name="bodyToken"/>) as Apperate's clients send it to
+    /// the rules endpoints; the query and the header win over the body. 401 when none is given or it is unknown.
+    /// </summary>
+    public async ValueTask<TokenInfo> AuthenticateAsync(HttpContext context, string? bodyToken)
     {
-        var text = TokenOf(context.Request) ?? throw new ProblemException(401, "A token is required: pass ?token= or an Authorization: Bearer header.");
+        var text = TokenOf(context.Request) ?? (string.IsNullOrEmpty(bodyToken) ? null : bodyToken)
+            ?? throw new ProblemException(401, "A token is required: pass ?token= or an Authorization: Bearer header.");
         var hash = TokenText.Hash(text);
         var now = Environment.TickCount64;
         if (!_cache.TryGetValue(hash, out var entry) || entry.Expires < now)

@@ -49,7 +49,8 @@ public static class JobEndpoints
         var wait = QueryOptions.Bool(request, "wait", true);
         var createOnDemand = QueryOptions.Bool(request, "createDatasetOnDemand", true);
         var options = new IngestOptions(QueryOptions.Duplicates(request),
-            string.IsNullOrEmpty(request.Query["maximumValidationErrors"]) ? null : QueryOptions.Integer(request, "maximumValidationErrors", 0, 0, long.MaxValue));
+            string.IsNullOrEmpty(request.Query["maximumValidationErrors"]) ? null : QueryOptions.Integer(request, "maximumValidationErrors", 0, 0, long.MaxValue),
+            QueryOptions.Bool(request, "event", false));
 
         IngestFormat? format;
         try

@@ -33,7 +33,9 @@ public static class RecordEndpoints
             QueryOptions.Bool(request, "wait", false),
             QueryOptions.Duplicates(request),
             QueryOptions.Bool(request, "createDatasetOnDemand", true),
-            QueryOptions.Bool(request, "persist", true));
+            QueryOptions.Bool(request, "persist", true),
+            QueryOptions.Bool(request, "event", true),
+            QueryOptions.Bool(request, "updateState", true));
         using var body = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, context.RequestAborted);
         var written = await writer.WriteAsync(token.Workspace, datasetId, body.Root, body.Length, options);
         await Json.SuccessAsync(context.Response, 200, $"wrote {written} messages");

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Apperate.Actors.Gateway.Ingest;
 
 /// <summary>Options of one <c>POST /v1/data</c> load.</summary>
-public sealed record IngestOptions(DuplicateKeyHandling Duplicates, long? MaximumValidationErrors);
+/// <param name="Event">True raises an event per stored record (rules see them); batch loads raise none by default.</param>
+public sealed record IngestOptions(DuplicateKeyHandling Duplicates, long? MaximumValidationErrors, bool Event = false);
 
 /// <summary>
 /// Runs a batch load in two passes over the body, so a job that must fail fails before anything is committed:
@@ -67,7 +68,7 @@ public sealed partial class IngestRunner(IClusterClient client, ILogger<IngestRu
                 {
                     if (valid.Count > 0)
                     {
-                        var batch = new RecordBatch(reader.Columns, valid.ToArray(), options.Duplicates);
+                        var batch = new RecordBatch(reader.Columns, valid.ToArray(), options.Duplicates, NoEvents: !options.Event);
                         if (committing is not null) counts.Add(await committing);
                         committing = grain.WriteAsync(batch);
                     }

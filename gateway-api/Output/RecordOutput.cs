@@ -33,16 +33,8 @@ public static class RecordOutput
     public static void WriteRecord(Utf8JsonWriter writer, PropertyDefinition[] properties, StoredRow row, bool includeSystem)
     {
         writer.WriteStartObject();
-        for (var i = 0; i < properties.Length; i++)
-        {
-            writer.WritePropertyName(properties[i].Name);
-            WriteValue(writer, properties[i].Type, row.Values[i]);
-        }
-        if (row.Extra is { Length: > 2 } extra)
-        {
-            using var doc = JsonDocument.Parse(extra);
-            foreach (var p in doc.RootElement.EnumerateObject()) p.WriteTo(writer);
-        }
+        RecordJson.WriteProperties(writer, properties, row.Values);
+        RecordJson.WriteExtra(writer, row.Extra);
         if (includeSystem)
         {
             writer.WriteStartObject("_systemRecordProperties");
@@ -54,20 +46,6 @@ public static class RecordOutput
             writer.WriteEndObject();
         }
         writer.WriteEndObject();
-    }
-
-    private static void WriteValue(Utf8JsonWriter writer, PropertyType type, object? value)
-    {
-        switch (value)
-        {
-            case null: writer.WriteNullValue(); break;
-            case string s when type is PropertyType.Object or PropertyType.Array or PropertyType.Any: writer.WriteRawValue(s, skipInputValidation: true); break;
-            case string s: writer.WriteStringValue(s); break;
-            case long l: writer.WriteNumberValue(l); break;
-            case double d: writer.WriteNumberValue(d); break;
-            case bool b: writer.WriteBooleanValue(b); break;
-            default: writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
-        }
     }
 
     /// <summary>

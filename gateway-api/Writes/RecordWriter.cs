@@ -9,7 +9,9 @@ using Orleans.Streams;
 namespace Apperate.Actors.Gateway.Writes;
 
 /// <summary>Options of one <c>POST /record</c> request.</summary>
-public sealed record RecordWriteOptions(bool Wait, DuplicateKeyHandling Duplicates, bool CreateDatasetOnDemand, bool Persist);
+/// <param name="Event">False stores the records without raising events (rules do not see them).</param>
+/// <param name="UpdateState">False evaluates stateful rule operators without advancing their per-key state.</param>
+public sealed record RecordWriteOptions(bool Wait, DuplicateKeyHandling Duplicates, bool CreateDatasetOnDemand, bool Persist, bool Event = true, bool UpdateState = true);
 
 /// <summary>
 /// The real-time write path: validate the whole request against the dataset schema, then either publish it on the
@@ -70,7 +72,7 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
                 string.Join("; ", outcome.Errors.Take(20)), outcome.Errors);
         }
 
-        var batch = outcome.Batch! with { Duplicates = options.Duplicates, Persist = options.Persist };
+        var batch = outcome.Batch! with { Duplicates = options.Duplicates, Persist = options.Persist, NoEvents = !options.Event, FreezeState = !options.UpdateState };
         var key = Names.DatasetKey(workspace, datasetId);
         if (options.Wait || bodyBytes > MaxStreamItemBodyBytes || batch.Rows.Length > MaxStreamItemRows)
         {

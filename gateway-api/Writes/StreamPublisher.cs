@@ -143,7 +143,8 @@ public sealed class StreamPublisher(WriteTracker tracker)
         }
 
         private static bool SameShape(RecordBatch a, RecordBatch b) =>
-            a.Duplicates == b.Duplicates && a.Persist == b.Persist && a.Columns.AsSpan().SequenceEqual(b.Columns);
+            a.Duplicates == b.Duplicates && a.Persist == b.Persist && a.NoEvents == b.NoEvents && a.FreezeState == b.FreezeState &&
+            a.Columns.AsSpan().SequenceEqual(b.Columns);
 
         private static RecordBatch Concat(List<Pending> item)
         {

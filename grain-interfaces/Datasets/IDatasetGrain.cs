@@ -1,3 +1,4 @@
+using Apperate.Actors.Rules;
 using Orleans.Concurrency;
 
 namespace Apperate.Actors.Datasets;
@@ -43,10 +44,30 @@ public interface IDatasetGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<WriteResult> WriteAsync(RecordBatch batch);
 
+    /// <summary>The dataset's distinct keys in key order, at most <paramref name="limit"/>.</summary>
+    [AlwaysInterleave]
+    Task<string[]> GetKeysAsync(int limit);
+
     /// <summary>Runs one query for each selector; results come back in selector order.</summary>
     [AlwaysInterleave]
     Task<QueryResult> QueryAsync(KeySelector[] selectors, DataQuery query);
 
     /// <summary>Deletes the selected records, optionally only those dated within [from, to]; returns how many were deleted.</summary>
     Task<long> DeleteRecordsAsync(KeySelector selector, long? from, long? to);
+
+    /// <summary>
+    /// Adds or replaces a rule this dataset evaluates on every committed write (called by the rule's grain, which owns
+    /// it; secrets are not needed here). Takes effect for the next commit. Raises not-found when the dataset does not exist.
+    /// </summary>
+    Task PutRuleAsync(RuleDefinition rule);
+
+    /// <summary>
+    /// Stops evaluating a rule. <paramref name="forgetState"/> also deletes its throttle, condition state and counters
+    /// (a deleted rule); without it they stay for the dataset the rule moves to.
+    /// </summary>
+    Task RemoveRuleAsync(string ruleId, bool forgetState);
+
+    /// <summary>The counters of the rules, in the order asked; zero for a rule this dataset does not evaluate.</summary>
+    [AlwaysInterleave]
+    Task<RuleCounters[]> GetRuleCountersAsync(string[] ruleIds);
 }

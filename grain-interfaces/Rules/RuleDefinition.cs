@@ -79,6 +79,8 @@ public sealed record RuleRequest(
 /// Incremented when an edit changes what the rule evaluates (type, index or conditions): throttle and per-key state of
 /// an older generation are forgotten. Edits that keep the conditions keep the state.
 /// </param>
+/// <param name="OutputsNumbered">How many output ids the rule has ever given (<c>o1</c> … <c>oN</c>): an id is never given twice, so
+/// alerts still pending for a removed output can never go to a new one.</param>
 [GenerateSerializer, Immutable, Alias("apperate.RuleDefinition")]
 public sealed record RuleDefinition(
     [property: Id(0)] string Id,
@@ -94,7 +96,8 @@ public sealed record RuleDefinition(
     [property: Id(10)] long Created,
     [property: Id(11)] long Updated,
     [property: Id(12)] bool Paused,
-    [property: Id(13)] int StateGeneration)
+    [property: Id(13)] int StateGeneration,
+    [property: Id(14)] int OutputsNumbered = 0)
 {
     /// <summary>This definition with every webhook secret removed, for anything that is shown or sent elsewhere.</summary>
     public RuleDefinition WithoutSecrets() =>

@@ -25,10 +25,10 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// <summary>Creates a dataset (a conflict when the id is taken, ignoring case).</summary>
     Task<DatasetDefinition> CreateDatasetAsync(DatasetDefinition definition);
 
-    /// <summary>Renames a dataset; its rows follow.</summary>
+    /// <summary>Renames a dataset; its rows follow. Raises a conflict while rules watch it.</summary>
     Task<DatasetDefinition> RenameDatasetAsync(string datasetId, string newDatasetId);
 
-    /// <summary>Deletes a dataset and its rows.</summary>
+    /// <summary>Deletes a dataset, its rows and the rules that watch it (alerts they raised are still delivered).</summary>
     Task DeleteDatasetAsync(string datasetId);
 
     /// <summary>Creates a token; the returned text is never shown again.</summary>
@@ -54,4 +54,13 @@ public interface IWorkspaceGrain : IGrainWithStringKey
 
     /// <summary>The connector names as created, ordered ignoring case.</summary>
     Task<string[]> ListConnectorsAsync();
+
+    /// <summary>Records a rule and the dataset it watches in the registry (again for an edit that changes the dataset).</summary>
+    Task AddRuleAsync(string ruleId, string datasetId);
+
+    /// <summary>Removes a rule from the registry.</summary>
+    Task RemoveRuleAsync(string ruleId);
+
+    /// <summary>The ids of the workspace's rules.</summary>
+    Task<string[]> ListRulesAsync();
 }

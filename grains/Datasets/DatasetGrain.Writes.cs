@@ -1,3 +1,4 @@
+using Apperate.Actors.Rules.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Apperate.Actors.Datasets;
@@ -12,6 +13,7 @@ public sealed partial class DatasetGrain
     private const int MaxRowsPerCommit = 50_000;
 
     private readonly List<PendingWrite> _pending = [];
+    private readonly List<Func<Task>> _maintenance = [];
     private int _pendingRows;
     private Task? _flushLoop;
 
@@ -22,14 +24,24 @@ public sealed partial class DatasetGrain
         var pending = new PendingWrite(batch, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         _pending.Add(pending);
         _pendingRows += batch.Rows.Length;
-        if (_flushLoop is null)
-        {
-            // A loop whose store call finished before it was awaited completes synchronously and has already
-            // cleared _flushLoop in its finally; only a loop still running may be remembered.
-            var loop = FlushLoopAsync(definition);
-            if (!loop.IsCompleted) _flushLoop = loop;
-        }
+        StartFlushLoop(definition);
         return pending.Completion.Task;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the flush loop, between commits, so it never overlaps one.</summary>
+    private void Maintain(Func<Task> work)
+    {
+        _maintenance.Add(work);
+        StartFlushLoop(Definition);
+    }
+
+    private void StartFlushLoop(DatasetDefinition? definition)
+    {
+        if (_flushLoop is not null) return;
+        // A loop whose store call finished before it was awaited completes synchronously and has already
+        // cleared _flushLoop in its finally; only a loop still running may be remembered.
+        var loop = FlushLoopAsync(definition);
+        if (!loop.IsCompleted) _flushLoop = loop;
     }
 
     /// <summary>Waits until everything enqueued so far is committed.</summary>
@@ -40,21 +52,28 @@ public sealed partial class DatasetGrain
 
     // Runs on the activation's scheduler; the store call itself runs on the thread pool so reads and new writes
     // keep flowing into the grain while a commit is in progress.
-    private async Task FlushLoopAsync(DatasetDefinition definition)
+    private async Task FlushLoopAsync(DatasetDefinition? definition)
     {
         try
         {
-            while (_pending.Count > 0)
+            while (_pending.Count > 0 || _maintenance.Count > 0)
             {
+                await RunMaintenanceAsync();
+                if (_pending.Count == 0) continue;
                 var group = TakeGroup();
                 var batches = new RecordBatch[group.Count];
                 for (var i = 0; i < group.Count; i++) batches[i] = group[i].Batch;
-                var table = (Definition ?? definition).TableName;
+                var current = Definition ?? definition!;
+                var table = current.TableName;
                 var updated = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var rules = _rules;
+                var additional = rules.IsEmpty ? null : await ReadAdditionalAsync(rules, batches);
                 WriteResult[] results;
                 try
                 {
-                    results = await Task.Run(() => store.WriteAsync(table, batches, updated));
+                    var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
+                    results = await Task.Run(() => store.WriteAsync(table, batches, updated, evaluator));
+                    if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                 }
                 catch (Exception ex) when (group.Count > 1)
                 {
@@ -66,7 +85,9 @@ public sealed partial class DatasetGrain
                         try
                         {
                             var single = batches[i];
-                            results[i] = (await Task.Run(() => store.WriteAsync(table, [single], updated)))[0];
+                            var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
+                            results[i] = (await Task.Run(() => store.WriteAsync(table, [single], updated, evaluator)))[0];
+                            if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                         }
                         catch (Exception one)
                         {
@@ -82,18 +103,29 @@ public sealed partial class DatasetGrain
                     continue;
                 }
                 for (var i = 0; i < group.Count; i++) group[i].Completion.TrySetResult(results[i]);
-                var current = Definition ?? definition;
-                for (var i = 0; i < group.Count; i++)
-                {
-                    if (group[i].Completion.Task.IsFaulted) continue;
-                    try { await events.OnRecordsAsync(current, batches[i], results[i]); }
-                    catch (Exception ex) { LogEventSinkFailed(ex, current.DatasetId); }
-                }
+                if (!rules.IsEmpty && Array.Exists(rules.All, r => r.Runtime.Current.CountersDirty)) ScheduleCountersFlush();
             }
         }
         finally
         {
             _flushLoop = null;
+        }
+    }
+
+    private async Task RunMaintenanceAsync()
+    {
+        while (_maintenance.Count > 0)
+        {
+            var work = _maintenance[0];
+            _maintenance.RemoveAt(0);
+            try
+            {
+                await work();
+            }
+            catch (Exception ex)
+            {
+                LogMaintenanceFailed(ex, this.GetPrimaryKeyString());
+            }
         }
     }
 
@@ -115,6 +147,6 @@ public sealed partial class DatasetGrain
     [LoggerMessage(Level = LogLevel.Error, Message = "Commit of {Batches} batches to {Table} failed")]
     private partial void LogCommitFailed(Exception ex, string table, int batches);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Record event sink failed for {Dataset}")]
-    private partial void LogEventSinkFailed(Exception ex, string dataset);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule upkeep of {Dataset} failed (counters or rule state); it is tried again with the next commit")]
+    private partial void LogMaintenanceFailed(Exception ex, string dataset);
 }

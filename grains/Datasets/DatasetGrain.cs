@@ -8,18 +8,25 @@ namespace Apperate.Actors.Datasets;
 
 /// <summary>
 /// One dataset: owns its definition and is the only writer of its table. Consumes its record stream by implicit
-/// subscription and group-commits every write source into the record store.
+/// subscription and group-commits every write source into the record store, evaluating the rules that watch it inside
+/// each commit.
 /// </summary>
 [ImplicitStreamSubscription(RecordStreams.Namespace)]
 public sealed partial class DatasetGrain(
     [PersistentState("dataset", StorageNames.GrainState)] IPersistentState<DatasetState> state,
     IRecordStore store,
+    IAlertStore alerts,
     WriteTracker tracker,
-    IRecordEventSink events,
     ILogger<DatasetGrain> logger)
     : Grain, IDatasetGrain, IStreamSubscriptionObserver, IAsyncObserver<RecordBatch>
 {
     private DatasetDefinition? Definition => state.State.Definition;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Definition is not null && state.State.Rules.Count > 0) await LoadRulesAsync();
+    }
 
     /// <inheritdoc />
     public Task<DatasetDefinition?> GetDefinitionAsync() => Task.FromResult(Definition);
@@ -60,6 +67,7 @@ public sealed partial class DatasetGrain(
         await Task.Run(() => store.EnsureTableAsync(updated.TableName, updated.Schema.Properties));
         state.State.Definition = updated;
         await state.WriteStateAsync();
+        RebuildRules();
         return updated;
     }
 
@@ -87,7 +95,9 @@ public sealed partial class DatasetGrain(
         var current = RequireDefinition();
         await FlushPendingAsync();
         state.State.Definition = null;
+        state.State.Rules.Clear();
         await state.ClearStateAsync();
+        ForgetRules();
         await Task.Run(() => store.DropTableAsync(current.TableName));
         LogDeleted(current.Workspace, current.DatasetId);
     }
@@ -98,6 +108,13 @@ public sealed partial class DatasetGrain(
         var definition = RequireDefinition();
         CheckColumns(definition, batch);
         return Enqueue(definition, batch);
+    }
+
+    /// <inheritdoc />
+    public async Task<string[]> GetKeysAsync(int limit)
+    {
+        var definition = RequireDefinition();
+        return await Task.Run(() => store.DistinctKeysAsync(definition.TableName, limit));
     }
 
     /// <inheritdoc />
@@ -205,6 +222,7 @@ public sealed partial class DatasetGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await FlushPendingAsync();
+        await FlushCountersAsync(_runtimes.Values);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 

@@ -1,8 +1,15 @@
+using Apperate.Actors.Rules;
+
 namespace Apperate.Actors.Datasets;
 
-/// <summary>The persisted state of a dataset grain: its definition, or null when the dataset does not exist.</summary>
+/// <summary>
+/// The persisted state of a dataset grain: its definition (null when the dataset does not exist) and the rules that
+/// watch it (without secrets; each rule grain owns its rule and puts it here).
+/// </summary>
 [GenerateSerializer, Alias("apperate.DatasetState")]
 public sealed class DatasetState
 {
     [Id(0)] public DatasetDefinition? Definition { get; set; }
+
+    [Id(1)] public Dictionary<string, RuleDefinition> Rules { get; set; } = new(StringComparer.Ordinal);
 }

@@ -1,4 +1,5 @@
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Rules;
 using Microsoft.Extensions.Logging;
 
 namespace Apperate.Actors.Workspaces;
@@ -80,6 +81,9 @@ public sealed partial class WorkspaceGrain(
         var id = Names.Normalize(datasetId);
         var newId = Names.Normalize(newDatasetId);
         if (!State.Datasets.ContainsKey(id)) throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+        var watching = RulesOf(id);
+        if (watching.Length > 0)
+            throw ApperateException.Conflict($"Dataset '{datasetId}' is watched by {watching.Length} rule{(watching.Length == 1 ? "" : "s")} ({string.Join(", ", watching)}); delete them before renaming it, then create them again with the new name");
         if (id == newId)
         {
             // Only the case changes: same grain, new display id.
@@ -111,6 +115,18 @@ public sealed partial class WorkspaceGrain(
         RequireExists();
         var id = Names.Normalize(datasetId);
         if (!State.Datasets.ContainsKey(id)) throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+        // Its rules go first: a rule must never watch a dataset that no longer exists (or a new one of the same name).
+        foreach (var ruleId in RulesOf(id))
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IRuleGrain>(RuleKeys.Grain(this.GetPrimaryKeyString(), ruleId)).DeleteAsync();
+            }
+            catch (ApperateException ex) when (ex.Kind == ErrorKind.NotFound)
+            {
+            }
+            State.Rules.Remove(ruleId);
+        }
         try
         {
             await Dataset(id).DeleteAsync();
@@ -185,6 +201,32 @@ public sealed partial class WorkspaceGrain(
         RequireExists();
         return Task.FromResult(State.Connectors.Values.Order(StringComparer.OrdinalIgnoreCase).ToArray());
     }
+
+    /// <inheritdoc />
+    public async Task AddRuleAsync(string ruleId, string datasetId)
+    {
+        RequireExists();
+        if (State.Rules.TryGetValue(ruleId, out var existing) && existing == datasetId) return;
+        State.Rules[ruleId] = datasetId;
+        await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRuleAsync(string ruleId)
+    {
+        RequireExists();
+        if (State.Rules.Remove(ruleId)) await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<string[]> ListRulesAsync()
+    {
+        RequireExists();
+        return Task.FromResult(State.Rules.Keys.ToArray());
+    }
+
+    private string[] RulesOf(string normalizedDatasetId) =>
+        [.. State.Rules.Where(r => Names.Normalize(r.Value) == normalizedDatasetId).Select(r => r.Key).Order(StringComparer.Ordinal)];
 
     private const int MaxJobs = 1_000;
 

@@ -20,6 +20,9 @@ public sealed class WorkspaceState
 
     /// <summary>Upper-case connector name to the name as created.</summary>
     [Id(4)] public Dictionary<string, string> Connectors { get; set; } = [];
+
+    /// <summary>Rule id to the id of the dataset it watches (as created).</summary>
+    [Id(5)] public Dictionary<string, string> Rules { get; set; } = [];
 }
 
 /// <summary>The persisted state of a token grain.</summary>

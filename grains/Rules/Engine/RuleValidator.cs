@@ -70,7 +70,8 @@ public static class RuleValidator
             Created: existing?.Created ?? context.Now,
             Updated: context.Now,
             Paused: existing?.Paused ?? false,
-            StateGeneration: existing is null ? 1 : sameEvaluation ? existing.StateGeneration : existing.StateGeneration + 1);
+            StateGeneration: existing is null ? 1 : sameEvaluation ? existing.StateGeneration : existing.StateGeneration + 1,
+            OutputsNumbered: Math.Max(existing?.OutputsNumbered ?? 0, NumberOf(outputs)));
     }
 
     private static string? CheckName(string? requested, List<FieldError> errors)
@@ -153,8 +154,10 @@ public static class RuleValidator
 
         var existing = context.Existing?.Outputs ?? [];
         var matched = new bool[existing.Length];
-        var next = 1 + existing.Select(o => o.Id is ['o', .. var digits] && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k : 0)
-            .DefaultIfEmpty(0).Max();
+        // Ids are never given twice: alerts pending for a removed output must never reach a new one.
+        var next = 1 + Math.Max(context.Existing?.OutputsNumbered ?? 0,
+            existing.Select(o => o.Id is ['o', .. var digits] && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k : 0)
+                .DefaultIfEmpty(0).Max());
 
         var outputs = new RuleOutput[requested.Length];
         for (var i = 0; i < requested.Length; i++)
@@ -201,6 +204,10 @@ public static class RuleValidator
         }
         return outputs;
     }
+
+    private static int NumberOf(RuleOutput[] outputs) =>
+        outputs.Select(o => o?.Id is ['o', .. var digits] && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k : 0)
+            .DefaultIfEmpty(0).Max();
 
     private static string? NewSecretFor(RuleOutput output, RuleValidationContext context) => output.Method == "webhook" ? context.NewSecret() : null;
 

@@ -134,7 +134,7 @@ public sealed class DatasetLifecycleTests(GrainClusterFixture fixture) : GrainTe
         await Workspace(ws).DeleteDatasetAsync("Quotes");
 
         Assert.All(writes, w => Assert.Equal(new WriteResult(1, 1, 0), w.Result));
-        await Eventually("the event sink to see the 20 writes", () => Fixture.Events.For(definition.TableName), e => e.Length == 20);
+        await Eventually("the store to have written the 20 writes", () => Fixture.Store.Written(definition.TableName), e => e.Length == 20);
         Assert.Null(await grain.GetDefinitionAsync());
     }
 

@@ -37,9 +37,8 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
         Assert.Equal(5, (await Dataset(ws, "Quotes").GetInfoAsync())!.Records);
 
         await Eventually("the write tracker to count every stream item as committed", () => Fixture.Tracker.Outstanding, n => n == 0);
-        var events = await Eventually("the event sink to see 3 batches", () => Fixture.Events.For(definition.TableName), e => e.Length == 3);
+        var events = await Eventually("the store to have written 3 batches", () => Fixture.Store.Written(definition.TableName), e => e.Length == 3);
         Assert.Equal([new WriteResult(2, 2, 0), new WriteResult(1, 1, 0), new WriteResult(2, 2, 0)], events.Select(e => e.Result));
-        Assert.All(events, e => Assert.Equal("Quotes", e.Dataset.DatasetId));
     }
 
     [Fact]
@@ -68,7 +67,7 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
             Values(rows).OrderBy(v => v.Item1, StringComparer.Ordinal).ToArray());
         Assert.Equal(writes, rows.Select(r => r.Id).Distinct().Count());
 
-        var events = await Eventually($"the event sink to see {writes} batches", () => Fixture.Events.For(definition.TableName), e => e.Length == writes);
+        var events = await Eventually($"the store to have written {writes} batches", () => Fixture.Store.Written(definition.TableName), e => e.Length == writes);
         Assert.All(events, e => Assert.Equal(new WriteResult(1, 1, 0), e.Result));
         Assert.Equal(
             Enumerable.Range(0, writes).Select(i => $"S{i:000}").ToArray(),
@@ -155,8 +154,8 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
         Assert.Equal(new WriteResult(2, 0, 0), result);
         Assert.Empty(await ReadAllAsync(ws, "Quotes"));
         Assert.Equal(0, (await Dataset(ws, "Quotes").GetInfoAsync())!.Records);
-        var seen = Assert.Single(await Eventually("the event sink to see the unpersisted batch",
-            () => Fixture.Events.For(definition.TableName), e => e.Length >= 1));
+        var seen = Assert.Single(await Eventually("the store to have written the unpersisted batch",
+            () => Fixture.Store.Written(definition.TableName), e => e.Length >= 1));
         Assert.False(seen.Batch.Persist);
         Assert.Equal(["AAPL", "MSFT"], seen.Batch.Rows.Select(r => r.Key));
         Assert.Equal(new WriteResult(2, 0, 0), seen.Result);

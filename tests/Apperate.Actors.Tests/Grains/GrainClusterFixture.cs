@@ -1,4 +1,5 @@
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Rules.Delivery;
 using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -18,7 +19,8 @@ public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixt
 
 /// <summary>
 /// One silo configured like the real one (grain storage "apperate", memory streams "records" with implicit-only
-/// pub/sub, the record store, the write tracker and an event sink), on a real SQLite file in a temporary directory.
+/// pub/sub, the record store with its alert outbox, the write tracker and webhook delivery), on a real SQLite file in a
+/// temporary directory.
 /// Grain state lives in memory storage. The client publishes to the same stream provider, as the gateway does.
 /// </summary>
 public sealed class GrainClusterFixture : IAsyncLifetime
@@ -29,9 +31,6 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 
     /// <summary>The record store the silo uses: the SQLite store wrapped to count its write calls.</summary>
     public CountingRecordStore Store { get; private set; } = null!;
-
-    /// <summary>Every batch the dataset grains reported as committed or published.</summary>
-    public RecordingEventSink Events { get; } = new();
 
     /// <summary>The silo's write tracker (the same instance the dataset grains use).</summary>
     public WriteTracker Tracker { get; } = new();
@@ -66,8 +65,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(StorageNames.GrainState);
             silo.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
             silo.Services.AddSingleton<IRecordStore>(Store);
-            silo.Services.AddSingleton<IRecordEventSink>(Events);
+            silo.Services.AddSingleton<IAlertStore>(sqlite);
             silo.Services.AddSingleton(Tracker);
+            silo.Services.AddWebhookDelivery();
         });
         builder.ConfigureClient(client =>
             client.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
@@ -105,37 +105,20 @@ public sealed class GrainClusterFixture : IAsyncLifetime
             .GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, Names.DatasetKey(workspace, datasetId)));
 }
 
-/// <summary>One call of the event sink.</summary>
-public sealed record RecordedEvent(DatasetDefinition Dataset, RecordBatch Batch, WriteResult Result);
-
-/// <summary>An event sink that remembers every call.</summary>
-public sealed class RecordingEventSink : IRecordEventSink
-{
-    private readonly Lock gate = new();
-    private readonly List<RecordedEvent> events = [];
-
-    public ValueTask OnRecordsAsync(DatasetDefinition dataset, RecordBatch batch, WriteResult result)
-    {
-        lock (gate) events.Add(new RecordedEvent(dataset, batch, result));
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>The calls for one dataset table, in call order.</summary>
-    public RecordedEvent[] For(string table)
-    {
-        lock (gate) return events.Where(e => e.Dataset.TableName == table).ToArray();
-    }
-}
+/// <summary>A batch the store committed (or, not stored, reported), with its result.</summary>
+public sealed record RecordedWrite(RecordBatch Batch, WriteResult Result);
 
 /// <summary>
 /// An observing decorator: every call goes to the real store; <see cref="IRecordStore.WriteAsync"/> calls are counted
-/// per table with the number of batches each carried, and a test may hold the next write of a table at the door
-/// (to line up concurrent writers behind a commit in progress) before it reaches the real store.
+/// per table with the number of batches each carried, every batch written is remembered with its result, and a test
+/// may hold the next write of a table at the door (to line up concurrent writers behind a commit in progress) before it
+/// reaches the real store.
 /// </summary>
 public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, List<int>> writes = [];
+    private readonly Dictionary<string, List<RecordedWrite>> written = [];
     private readonly Dictionary<string, WriteHold> holds = [];
     private readonly Dictionary<string, TaskCompletionSource> watchers = [];
 
@@ -143,6 +126,12 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
     public int[] WriteCalls(string table)
     {
         lock (gate) return writes.TryGetValue(table, out var calls) ? calls.ToArray() : [];
+    }
+
+    /// <summary>Every batch written to <paramref name="table"/> by a write that returned, in order, with its result.</summary>
+    public RecordedWrite[] Written(string table)
+    {
+        lock (gate) return written.TryGetValue(table, out var batches) ? batches.ToArray() : [];
     }
 
     /// <summary>Makes the next write call to <paramref name="table"/> wait until the hold is released.</summary>
@@ -175,7 +164,13 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
         try
         {
             if (hold is not null) await hold.Released;
-            return await inner.WriteAsync(table, batches, updated, participant, cancellationToken);
+            var results = await inner.WriteAsync(table, batches, updated, participant, cancellationToken);
+            lock (gate)
+            {
+                if (!written.TryGetValue(table, out var list)) written[table] = list = [];
+                for (var i = 0; i < batches.Count; i++) list.Add(new RecordedWrite(batches[i], results[i]));
+            }
+            return results;
         }
         finally
         {
