@@ -165,7 +165,8 @@ public sealed partial class AlertDeliveryGrain(
 
     private void ScheduleNext()
     {
-        if (_queue.Min is not { } next) return;
+        // Alerts already due wait for a free slot, and every send that ends pumps again: no timer for them.
+        if (_queue.Min is not { } next || next.Due <= Now) return;
         var at = DateTimeOffset.FromUnixTimeMilliseconds(next.Due).UtcDateTime;
         if (_dueTimer is not null && _dueTimerAt <= at && _dueTimerAt > DateTime.UtcNow) return;
         _dueTimer?.Dispose();

@@ -34,7 +34,8 @@ public sealed partial class AlertSweeperGrain(IAlertStore alerts, IOptions<Rules
     private async Task SweepAsync()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var due = await Task.Run(() => alerts.ReadDueOutputsAsync(now, MaxOutputs));
+        // Alerts due before the next sweep too: a woken delivery sets its own timers, so none waits a whole period extra.
+        var due = await Task.Run(() => alerts.ReadDueOutputsAsync(now + (long)Period.TotalMilliseconds, MaxOutputs));
         foreach (var output in due) GrainFactory.GetGrain<IAlertDeliveryGrain>(output).WakeAsync([]).Ignore();
         if (due.Length > 0) LogWoken(due.Length);
 

@@ -26,6 +26,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly bool _ownsDataDirectory;
     private readonly bool _passBootstrapToken;
     private readonly string[] _extraArguments;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly LinkedList<string> _output = new();
     private readonly StringBuilder _stdout = new();
     private Process? _process;
@@ -34,9 +35,12 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <param name="token">The secret token to bootstrap with and to call the API with; null for a new random <c>sk_</c> token.</param>
     /// <param name="passBootstrapToken">False to start without <c>--Apperate:BootstrapToken</c> (the token must then already exist in the data directory).</param>
     /// <param name="extraArguments">More command-line arguments, after the ones above (e.g. <c>--Apperate:Mode=Cluster</c>).</param>
-    public SiloProcess(string? dataDirectory = null, string? token = null, bool passBootstrapToken = true, IEnumerable<string>? extraArguments = null)
+    /// <param name="environment">Environment variables for the process (e.g. runtime GC settings).</param>
+    public SiloProcess(string? dataDirectory = null, string? token = null, bool passBootstrapToken = true, IEnumerable<string>? extraArguments = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         _extraArguments = extraArguments?.ToArray() ?? [];
+        _environment = environment ?? new Dictionary<string, string>();
         if (dataDirectory is null)
         {
             DataDirectory = Path.Combine(Path.GetTempPath(), "apperate-http-tests", Guid.NewGuid().ToString("N"));
@@ -116,6 +120,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment.Remove("DOTNET_URLS");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Append(e.Data, stdout: true);
