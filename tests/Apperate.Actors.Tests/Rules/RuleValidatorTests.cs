@@ -345,6 +345,22 @@ public sealed class RuleValidatorTests
     }
 
     [Fact]
+    public void An_output_id_is_never_given_twice_even_after_its_output_was_removed()
+    {
+        var created = Validate(Request([Price], [C("$index[0]", ">", "1")],
+            outputs: [new RuleOutput(null, "logs", 0), new RuleOutput(null, "dataset", 0, DatasetId: "OUT_A")]));
+        Assert.Equal(["o1", "o2"], created.Outputs.Select(o => o.Id));
+        Assert.Equal(2, created.OutputsNumbered);
+        // o2 is removed; alerts may still be pending for it.
+        var fewer = Validate(Request([Price], [C("$index[0]", ">", "1")], outputs: [new RuleOutput(null, "logs", 0)]), created);
+        Assert.Equal(["o1"], fewer.Outputs.Select(o => o.Id));
+        Assert.Equal(2, fewer.OutputsNumbered);
+        var more = Validate(Request([Price], [C("$index[0]", ">", "1")], outputs: [new RuleOutput(null, "logs", 0), new RuleOutput(null, "dataset", 0, DatasetId: "OUT_B")]), fewer);
+        Assert.Equal(["o1", "o3"], more.Outputs.Select(o => o.Id));
+        Assert.Equal(3, more.OutputsNumbered);
+    }
+
+    [Fact]
     public void The_state_generation_changes_only_with_what_is_evaluated()
     {
         var created = Validate(Request([Price], [C("$index[0]", ">", "150")], outputs: [new RuleOutput(null, "logs", 0)]));
