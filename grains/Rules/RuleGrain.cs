@@ -110,10 +110,12 @@ public sealed partial class RuleGrain(
     {
         var definition = Live ?? throw ApperateException.NotFound($"Rule '{RuleId}' does not exist");
         await Dataset(definition.DatasetId).RemoveRuleAsync(RuleId, forgetState: true);
-        await GrainFactory.GetGrain<IWorkspaceGrain>(Workspace).RemoveRuleAsync(RuleId);
         State.Deleted = true;
         State.Unsynced = false;
         await state.WriteStateAsync();
+        // Not awaited: the workspace may be the caller (deleting the rule's dataset). A registry entry left behind by a
+        // failure is harmless: a deleted rule's info is null, so lists skip it.
+        GrainFactory.GetGrain<IWorkspaceGrain>(Workspace).RemoveRuleAsync(RuleId).Ignore();
         LogDeleted(RuleId, definition.DatasetId);
     }
 

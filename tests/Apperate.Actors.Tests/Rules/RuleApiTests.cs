@@ -140,6 +140,21 @@ public sealed class RuleApiTests(RulesSiloFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deleting_a_dataset_deletes_its_rules_and_renaming_one_that_rules_watch_is_409()
+    {
+        var id = (await _api.Create(LogsRule()))["id"]!.GetValue<string>();
+        (await _api.Put($"/v1/datasets/DEMO/{_dataset}/{_dataset}_renamed")).ExpectProblem(409, id);
+        (await _api.Delete($"/v1/datasets/DEMO/{_dataset}")).Expect(200);
+        (await _api.Get($"/v1/rules/info/{id}")).ExpectProblem(404);
+        Assert.DoesNotContain((await _api.Get("/v1/rules")).Json.AsArray(), r => r!["id"]!.GetValue<string>() == id);
+
+        // A new dataset of the same name starts without rules.
+        await _api.CreateDataset(_dataset, "symbol", "date", null, ("symbol", "string"), ("date", "string:date"), ("close", "number"), ("volume", "integer"));
+        await _api.WriteNow(_dataset, Quote("AAPL", "2024-01-02", 185.5));
+        (await _api.Get($"/v1/rules/output/{id}")).ExpectProblem(404);
+    }
+
+    [Fact]
     public async Task A_dataset_output_writes_one_record_per_alert_into_a_dataset_it_creates()
     {
         var target = Api.UniqueId("ALERTS");
