@@ -91,9 +91,8 @@ else
     builder.Services.AddSingleton<IRecordStore>(records);
     builder.Services.AddSingleton<IAlertStore>(records);
 }
-// Rules: webhook delivery (Apperate:Rules options, checked at start) and the sweeper that resumes deliveries.
+// Rules: webhook delivery (Apperate:Rules options, checked at start); ResumeAtStart starts the sweeper that resumes deliveries.
 builder.Services.AddWebhookDelivery();
-builder.Services.AddHostedService<AlertSweepStart>();
 builder.Services.AddSingleton(new Apperate.Actors.Gateway.Ingest.IngestSpool(Path.Combine(storage.DataDirectory, "spool")));
 builder.Services.AddConnectorSources();
 
@@ -149,7 +148,7 @@ builder.Services.AddWriteTracking();
 builder.Services.Configure<WriteRecoveryOptions>(o => o.RecoverAfter = clusterMode ? TimeSpan.FromSeconds(30) : null);
 builder.Services.AddHostedService<WorkspaceBootstrap>();
 builder.Services.AddHostedService<WriteDrain>();
-builder.Services.AddHostedService<ConnectorResume>();
+builder.Services.AddHostedService<ResumeAtStart>();
 if (cluster is not null) builder.Services.AddSingleton<IReadinessCheck, ClusterReadiness>();
 else builder.Services.AddSingleton<IReadinessCheck, SiloReadiness>();
 builder.Services.AddApperateGateway();

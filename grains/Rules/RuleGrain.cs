@@ -51,19 +51,7 @@ public sealed partial class RuleGrain(
         if (request.Id is not null && existing is null) throw ApperateException.NotFound($"Rule '{request.Id}' does not exist");
         if (request.Id is null && State.Definition is not null) throw ApperateException.Conflict($"Rule '{RuleId}' already exists");
 
-        var workspace = GrainFactory.GetGrain<IWorkspaceGrain>(Workspace);
-        var name = await workspace.GetNameAsync() ?? throw ApperateException.NotFound($"Workspace '{Workspace}' does not exist");
-        var datasets = (await workspace.ListDatasetsAsync()).ToDictionary(d => d.DatasetId, StringComparer.OrdinalIgnoreCase);
-        var refused = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var output in request.Outputs)
-            if (output.Url is { } url && !refused.ContainsKey(url)) refused[url] = await guard.CheckUrlAsync(url);
-
-        var definition = RuleValidator.Validate(request, new RuleValidationContext(
-            name, RuleId, existing, Now,
-            id => datasets.GetValueOrDefault(id),
-            url => refused.GetValueOrDefault(url),
-            WebhookSignature.NewSecret,
-            WebhookSignature.IsValidSecret));
+        var (definition, _) = await RuleValidation.ValidateAsync(GrainFactory, guard, Workspace, RuleId, request, existing);
 
         var movedFrom = existing is not null && !string.Equals(existing.DatasetId, definition.DatasetId, StringComparison.OrdinalIgnoreCase)
             ? existing.DatasetId
@@ -74,7 +62,7 @@ public sealed partial class RuleGrain(
         await state.WriteStateAsync();
         if (movedFrom is not null) await Dataset(movedFrom).RemoveRuleAsync(RuleId, forgetState: false);
         await SyncAsync();
-        LogSaved(RuleId, name, definition.DatasetId, definition.Version, existing is null);
+        LogSaved(RuleId, definition.Workspace, definition.DatasetId, definition.Version, existing is null);
         return new RuleSaved(NewSecretsOnly(definition, existing), existing is null);
     }
 

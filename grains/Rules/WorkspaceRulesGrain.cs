@@ -32,17 +32,8 @@ public sealed class WorkspaceRulesGrain(IAlertStore alerts, WebhookAddressGuard 
     /// <inheritdoc />
     public async Task<string> TestAsync(RuleRequest request, string recordsJson)
     {
-        var workspace = GrainFactory.GetGrain<IWorkspaceGrain>(Workspace);
-        var name = await workspace.GetNameAsync() ?? throw ApperateException.NotFound($"Workspace '{Workspace}' does not exist");
-        var datasets = (await workspace.ListDatasetsAsync()).ToDictionary(d => d.DatasetId, StringComparer.OrdinalIgnoreCase);
-        var refused = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var output in request.Outputs)
-            if (output.Url is { } url && !refused.ContainsKey(url)) refused[url] = await guard.CheckUrlAsync(url);
+        var (rule, datasets) = await RuleValidation.ValidateAsync(GrainFactory, guard, Workspace, "00000000-0000-0000-0000-000000000000", request with { Id = null }, null);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var rule = RuleValidator.Validate(request with { Id = null }, new RuleValidationContext(
-            name, "00000000-0000-0000-0000-000000000000", null, now,
-            id => datasets.GetValueOrDefault(id), url => refused.GetValueOrDefault(url),
-            WebhookSignature.NewSecret, WebhookSignature.IsValidSecret));
         var dataset = datasets[rule.DatasetId];
 
         using var records = ParseRecords(recordsJson);

@@ -59,10 +59,15 @@ public abstract partial class SqlText
 
     public string ReadAlertById => $"SELECT {AlertColumns} FROM {AlertsTable} WHERE alert_id = @id";
 
-    /// <summary>The newest alerts of some outputs (<c>@o0</c>…) within [<c>@from</c>, <c>@to</c>], at most <c>@n</c>.</summary>
-    public string ReadAlerts(int outputs) =>
-        $"SELECT {AlertColumns} FROM {AlertsTable} WHERE output IN ({ParameterList("@o", outputs)}) AND created >= @from AND created <= @to " +
-        "ORDER BY created DESC, seq DESC LIMIT @n";
+    /// <summary>The newest alerts of some outputs created within [<paramref name="from"/>, <paramref name="to"/>] (either optional), at most <paramref name="limit"/>.</summary>
+    public SqlStatement ReadAlerts(IReadOnlyList<string> outputs, long? from, long? to, int limit)
+    {
+        var parameters = new List<KeyValuePair<string, object>> { new("@from", from ?? long.MinValue), new("@to", to ?? long.MaxValue), new("@n", (long)limit) };
+        for (var i = 0; i < outputs.Count; i++) parameters.Add(new("@o" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), outputs[i]));
+        return new SqlStatement(
+            $"SELECT {AlertColumns} FROM {AlertsTable} WHERE output IN ({ParameterList("@o", outputs.Count)}) AND created >= @from AND created <= @to " +
+            "ORDER BY created DESC, seq DESC LIMIT @n", parameters);
+    }
 
     /// <summary>The attempts of some alerts (<c>@a0</c>…).</summary>
     public string ReadAttempts(int alerts) =>

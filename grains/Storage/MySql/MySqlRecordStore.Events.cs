@@ -203,14 +203,8 @@ public sealed partial class MySqlRecordStore
     public Task<StoredAlert[]> ReadAlertsAsync(IReadOnlyList<string> outputs, long? from, long? to, int limit, CancellationToken cancellationToken = default)
     {
         if (outputs.Count == 0) return Task.FromResult(Array.Empty<StoredAlert>());
-        var parameters = new List<KeyValuePair<string, object>>
-        {
-            new("@from", from ?? long.MinValue),
-            new("@to", to ?? long.MaxValue),
-            new("@n", (long)limit),
-        };
-        for (var i = 0; i < outputs.Count; i++) parameters.Add(new("@o" + i.ToString(CultureInfo.InvariantCulture), outputs[i]));
-        return ReadAlertsAsync(Text.ReadAlerts(outputs.Count), parameters, cancellationToken);
+        var statement = Text.ReadAlerts(outputs, from, to, limit);
+        return ReadAlertsAsync(statement.Sql, statement.Parameters, cancellationToken);
     }
 
     /// <inheritdoc />

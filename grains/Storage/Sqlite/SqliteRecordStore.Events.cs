@@ -149,14 +149,8 @@ public sealed partial class SqliteRecordStore
     public Task<StoredAlert[]> ReadAlertsAsync(IReadOnlyList<string> outputs, long? from, long? to, int limit, CancellationToken cancellationToken = default)
     {
         if (outputs.Count == 0) return Task.FromResult(Array.Empty<StoredAlert>());
-        var parameters = new List<KeyValuePair<string, object>>
-        {
-            new("@from", from ?? long.MinValue),
-            new("@to", to ?? long.MaxValue),
-            new("@n", (long)limit),
-        };
-        for (var i = 0; i < outputs.Count; i++) parameters.Add(new("@o" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), outputs[i]));
-        return Task.FromResult(ReadAlerts(Sql.ReadAlerts(outputs.Count), parameters));
+        var statement = Sql.ReadAlerts(outputs, from, to, limit);
+        return Task.FromResult(ReadAlerts(statement.Sql, statement.Parameters));
     }
 
     /// <inheritdoc />

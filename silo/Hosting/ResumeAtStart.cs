@@ -1,21 +1,24 @@
 using Apperate.Actors.Connectors;
+using Apperate.Actors.Rules.Delivery;
 
 namespace Apperate.Actors.Silo.Hosting;
 
 /// <summary>
-/// At start-up, wakes every connector that holds a run reminder, so a connector that was running before a restart
-/// resumes within seconds instead of at its reminder's next tick (up to a minute later).
+/// At start-up, wakes the durable work a restart interrupted, so it resumes within seconds instead of at its reminder's
+/// next tick (up to a minute later): every connector that holds a run reminder, and the alert sweeper, which wakes the
+/// delivery of every rule output with alerts pending (and makes sure its own reminder exists).
 /// </summary>
-public sealed partial class ConnectorResume(IReminderTable reminders, IGrainFactory grains, ILogger<ConnectorResume> logger) : IHostedLifecycleService
+public sealed partial class ResumeAtStart(IReminderTable reminders, IGrainFactory grains, ILogger<ResumeAtStart> logger) : IHostedLifecycleService
 {
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        // In the background: readiness does not wait for connectors.
-        _ = Task.Run(ResumeAllAsync, CancellationToken.None);
+        // In the background: readiness does not wait for connectors or deliveries.
+        _ = Task.Run(ResumeConnectorsAsync, CancellationToken.None);
+        _ = Task.Run(StartSweeperAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    private async Task ResumeAllAsync()
+    private async Task ResumeConnectorsAsync()
     {
         try
         {
@@ -44,6 +47,18 @@ public sealed partial class ConnectorResume(IReminderTable reminders, IGrainFact
         }
     }
 
+    private async Task StartSweeperAsync()
+    {
+        try
+        {
+            await grains.GetGrain<IAlertSweeperGrain>(AlertSweeperGrain.Key).StartAsync();
+        }
+        catch (Exception ex)
+        {
+            LogSweeperFailed(ex);
+        }
+    }
+
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -58,4 +73,7 @@ public sealed partial class ConnectorResume(IReminderTable reminders, IGrainFact
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the reminder table to resume connectors; their reminders will")]
     private partial void LogReadFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start the alert sweeper now; its reminder, once registered, still sweeps every minute")]
+    private partial void LogSweeperFailed(Exception ex);
 }
