@@ -77,6 +77,11 @@ public sealed partial class DatasetGrain
             _runtimes[rule.Id] = RuleRuntime.Load(rule.Id, rule.StateGeneration, stored);
         }
         RebuildRules();
+        // A previous activation may have died between a commit and handing its alerts over (a silo lost): the outputs
+        // look in the outbox now rather than at the sweeper's next tick.
+        foreach (var rule in _rules.All)
+            for (var i = 0; i < rule.Outputs.Length; i++)
+                if (rule.Outputs[i].Method != RuleOutputs.Logs) GrainFactory.GetGrain<IAlertDeliveryGrain>(rule.OutputKeys[i]).WakeAsync([]).Ignore();
     }
 
     private void RebuildRules()

@@ -33,10 +33,12 @@ public sealed partial class AlertDeliveryGrain(
     public const int LoadPage = 1_000;
 
     private static readonly TimeSpan OutputTtl = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReloadEvery = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan BookkeepingDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly SortedSet<Item> _queue = new(ItemOrder.Instance);
     private readonly Dictionary<string, Item> _known = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _recentlyDone = new(StringComparer.Ordinal);
     private readonly List<AlertUpdate> _updates = [];
     private readonly List<Item> _recorded = [];
     private readonly List<Action> _afterSave = [];
@@ -59,7 +61,14 @@ public sealed partial class AlertDeliveryGrain(
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => LoadAsync();
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // While active, the grain also reads the outbox now and then itself: an alert whose hand-over was lost (its
+        // dataset grain's silo died after the commit) is found without waiting for the sweeper.
+        this.RegisterGrainTimer(static (self, _) => self.LoadAsync(), this,
+            new GrainTimerCreationOptions { DueTime = ReloadEvery, Period = ReloadEvery, Interleave = false, KeepAlive = false });
+        return LoadAsync();
+    }
 
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -97,10 +106,14 @@ public sealed partial class AlertDeliveryGrain(
 
     private async Task LoadAsync()
     {
+        // Alerts recorded as done before this read began cannot come back as pending from it; later ones might (the
+        // read may have run before their outcome was written), so they are kept until the next read.
+        var doneBefore = _recentlyDone.ToArray();
         var pending = await Task.Run(() => alerts.ReadPendingAsync(Output, 0, LoadPage));
         foreach (var stored in pending)
-            if (!_known.ContainsKey(stored.AlertId))
+            if (!_known.ContainsKey(stored.AlertId) && !_recentlyDone.Contains(stored.AlertId))
                 Enqueue(new Item(stored.AlertId, stored.Sequence, stored.Created, stored.Body, stored.Attempts, stored.NextAttempt));
+        _recentlyDone.ExceptWith(doneBefore);
         _moreStored = pending.Length == LoadPage;
         await PumpAsync();
     }
@@ -317,8 +330,13 @@ public sealed partial class AlertDeliveryGrain(
         {
             await saving;
             foreach (var item in recorded)
+            {
                 if (_known.TryGetValue(item.AlertId, out var known) && ReferenceEquals(known, item) && !_queue.Contains(item) && !item.Sending)
+                {
                     _known.Remove(item.AlertId);
+                    _recentlyDone.Add(item.AlertId);
+                }
+            }
             foreach (var action in after) action();
         }
         catch (Exception ex)

@@ -99,11 +99,24 @@ public sealed class RuleFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 
             // Every acknowledged record's alert arrives; a webhook-id seen twice (the crash may repeat one) is the same alert.
             Dictionary<string, string> delivered = [];
-            await Eventually.Until(() =>
+            try
             {
-                delivered = DeliveredRecords(path);
-                return Task.FromResult(acknowledged.Keys.All(delivered.ContainsKey));
-            }, KeepWorking, $"the alerts of all {acknowledged.Count} acknowledged records{Environment.NewLine}{Diagnostics()}");
+                await Eventually.Until(() =>
+                {
+                    delivered = DeliveredRecords(path);
+                    return Task.FromResult(acknowledged.Keys.All(delivered.ContainsKey));
+                }, KeepWorking, $"the alerts of all {acknowledged.Count} acknowledged records");
+            }
+            catch (TimeoutException ex)
+            {
+                var missingNow = acknowledged.Keys.Where(k => !delivered.ContainsKey(k)).ToList();
+                var deliveries = await survivors[0].Api.Get($"/v1/rules/deliveries/{ruleId}?limit=10000");
+                var statuses = deliveries.Status == 200
+                    ? string.Join(", ", deliveries.Json.AsArray().GroupBy(a => a!["status"]!.GetValue<string>()).Select(g => $"{g.Key}: {g.Count()}"))
+                    : deliveries.Describe();
+                throw new TimeoutException($"{ex.Message} {missingNow.Count} missing ({string.Join(", ", missingNow.Take(10))}); " +
+                    $"{_receiver.Received(path).Count} requests received; delivery attempts by status: {statuses}{Environment.NewLine}{Diagnostics()}", ex);
+            }
             var missing = acknowledged.Keys.Where(k => !delivered.ContainsKey(k)).ToList();
             Assert.True(missing.Count == 0, $"{missing.Count} acknowledged records have no alert: {string.Join(", ", missing.Take(20))}");
             var received = _receiver.Received(path);
