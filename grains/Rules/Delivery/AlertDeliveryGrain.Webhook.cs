@@ -7,17 +7,24 @@ public sealed partial class AlertDeliveryGrain
 {
     private async Task SendAsync(Item item, RuleOutput output)
     {
-        var url = new Uri(output.Url!);
-        using var lease = await hosts.EnterAsync(url.Host);
-        if (!lease.Granted)
+        var request = new WebhookRequest(new Uri(output.Url!), item.AlertId, output.Secret!, output.Headers, Encoding.UTF8.GetBytes(item.Body));
+        // The host's slot is taken and given back off this activation's scheduler, so that a slot is never lost with
+        // an activation that goes away while its request is out.
+        var (outcome, retryAt) = await Task.Run(async () =>
+        {
+            using var lease = await hosts.EnterAsync(request.Url.Host);
+            if (!lease.Granted) return ((DeliveryOutcome?)null, lease.RetryAt ?? DateTimeOffset.UtcNow.AddSeconds(1));
+            var sent = await sender.SendAsync(request);
+            lease.Complete(!sent.IsHostFailure);
+            return (sent, default(DateTimeOffset));
+        });
+        if (outcome is null)
         {
             // The host's breaker is open: wait for its probe without counting an attempt.
-            item.Due = (lease.RetryAt ?? DateTimeOffset.UtcNow.AddSeconds(1)).ToUnixTimeMilliseconds();
+            item.Due = retryAt.ToUnixTimeMilliseconds();
             Enqueue(item);
             return;
         }
-        var outcome = await sender.SendAsync(new WebhookRequest(url, item.AlertId, output.Secret!, output.Headers, Encoding.UTF8.GetBytes(item.Body)));
-        lease.Complete(!outcome.IsHostFailure);
         switch (outcome.Kind)
         {
             case DeliveryOutcomeKind.Delivered:

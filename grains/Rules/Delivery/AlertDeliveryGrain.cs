@@ -34,6 +34,7 @@ public sealed partial class AlertDeliveryGrain(
 
     private static readonly TimeSpan OutputTtl = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReloadEvery = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan OutputReadTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan BookkeepingDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly SortedSet<Item> _queue = new(ItemOrder.Instance);
@@ -204,7 +205,9 @@ public sealed partial class AlertDeliveryGrain(
         if (!force && _outputKnown && Environment.TickCount64 - _outputRead < (long)OutputTtl.TotalMilliseconds) return true;
         try
         {
-            _output = await GrainFactory.GetGrain<IRuleGrain>(RuleKeys.Grain(Workspace, RuleId)).GetOutputAsync(OutputId);
+            // Bounded: a rule grain whose silo just died may not answer for a while, and this grain must go on
+            // taking hand-overs and reading the outbox meanwhile.
+            _output = await GrainFactory.GetGrain<IRuleGrain>(RuleKeys.Grain(Workspace, RuleId)).GetOutputAsync(OutputId).WaitAsync(OutputReadTimeout);
             _outputKnown = true;
             _outputRead = Environment.TickCount64;
             return true;
@@ -313,10 +316,16 @@ public sealed partial class AlertDeliveryGrain(
         }, this, new GrainTimerCreationOptions { DueTime = BookkeepingDelay, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
     }
 
-    /// <summary>Writes the queued outbox updates (one at a time; a failed write is kept and tried again).</summary>
-    private async Task SaveAsync()
+    /// <summary>
+    /// Writes the queued outbox updates. Saves run one after another: each call chains after the one before it (a
+    /// timer and a deactivation may ask at the same time) and writes what is queued when its turn comes. A failed write
+    /// is kept and tried again.
+    /// </summary>
+    private Task SaveAsync() => _saving = SaveAfterAsync(_saving);
+
+    private async Task SaveAfterAsync(Task? previous)
     {
-        while (_saving is { } running) await running;
+        if (previous is not null) await previous;
         if (_updates.Count == 0 && _afterSave.Count == 0) return;
         var updates = _updates.ToArray();
         var recorded = _recorded.ToArray();
@@ -324,11 +333,9 @@ public sealed partial class AlertDeliveryGrain(
         _updates.Clear();
         _recorded.Clear();
         _afterSave.Clear();
-        var saving = Task.Run(() => alerts.UpdateAlertsAsync(updates));
-        _saving = saving;
         try
         {
-            await saving;
+            await Task.Run(() => alerts.UpdateAlertsAsync(updates));
             foreach (var item in recorded)
             {
                 if (_known.TryGetValue(item.AlertId, out var known) && ReferenceEquals(known, item) && !_queue.Contains(item) && !item.Sending)
@@ -346,10 +353,7 @@ public sealed partial class AlertDeliveryGrain(
             _recorded.InsertRange(0, recorded);
             _afterSave.InsertRange(0, after);
             ArmBookkeeping();
-        }
-        finally
-        {
-            _saving = null;
+            return;
         }
         if (_queue.Count == 0 && _moreStored && _inFlight == 0) await LoadAsync();
     }

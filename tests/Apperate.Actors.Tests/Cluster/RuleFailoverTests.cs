@@ -114,7 +114,8 @@ public sealed class RuleFailoverTests(ITestOutputHelper output) : IAsyncLifetime
                 var statuses = deliveries.Status == 200
                     ? string.Join(", ", deliveries.Json.AsArray().GroupBy(a => a!["status"]!.GetValue<string>()).Select(g => $"{g.Key}: {g.Count()}"))
                     : deliveries.Describe();
-                throw new TimeoutException($"{ex.Message} {missingNow.Count} missing ({string.Join(", ", missingNow.Take(10))}); " +
+                var active = await Membership.ActiveSilos(connectionString, clusterId);
+                throw new TimeoutException($"{ex.Message} {missingNow.Count} missing ({string.Join(", ", missingNow.Take(10))}); {active} silos active in the membership table; " +
                     $"{_receiver.Received(path).Count} requests received; delivery attempts by status: {statuses}{Environment.NewLine}{Diagnostics()}", ex);
             }
             var missing = acknowledged.Keys.Where(k => !delivered.ContainsKey(k)).ToList();
