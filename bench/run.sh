@@ -50,8 +50,11 @@ mkdir -p "$DATA"
 TOKEN="sk_bench_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 read -r HTTP_PORT SILO_PORT GATEWAY_PORT < <(dotnet "$BENCH_DLL" --print-free-ports 3)
 URL="http://127.0.0.1:$HTTP_PORT"
+# The rules group's webhook receiver listens on 127.0.0.1 in the bench process; webhooks to loopback are refused unless
+# listed. Always passed: it only widens where rules may send, and no other group creates rules.
 SILO_ARGS=(--urls "$URL" "--Apperate:DataDirectory=$DATA" "--Apperate:BootstrapToken=$TOKEN"
-  "--Apperate:SiloPort=$SILO_PORT" "--Apperate:GatewayPort=$GATEWAY_PORT" ${EXTRA_SILO_ARGS[@]+"${EXTRA_SILO_ARGS[@]}"})
+  "--Apperate:SiloPort=$SILO_PORT" "--Apperate:GatewayPort=$GATEWAY_PORT" "--Apperate:Rules:AllowedWebhookHosts:0=127.0.0.1"
+  ${EXTRA_SILO_ARGS[@]+"${EXTRA_SILO_ARGS[@]}"})
 SILO_COMMAND="dotnet silo/bin/Release/net10.0/Apperate.Actors.Silo.dll ${SILO_ARGS[*]}"
 SILO_COMMAND="${SILO_COMMAND//$TOKEN/\$TOKEN}"
 SILO_LOG="$WORK/silo.log"

@@ -27,22 +27,54 @@ internal static class ConditionMicro
         ], ["symbol", "date"], false),
         new ColumnMapping("symbol", null, "date"), 0, 0, 1, "t_trades");
 
+    /// <summary>The first rule measured: one numeric comparison.</summary>
+    public const string PriceRule = "price > 150";
+
+    /// <summary>The second: three conditions that must all pass.</summary>
+    public const string AllRule = "all: price > 150, size >= 100, symbol in [5 symbols]";
+
+    /// <summary>The third: a time-of-day window over the stored date-time text.</summary>
+    public const string WithinRule = "date within \"09:30:00 - 16:00:00\" (parses the date)";
+
+    /// <summary>What one rule cost.</summary>
+    /// <param name="Rule">The rule, as text.</param>
+    /// <param name="NsPerEvaluation">Wall-clock nanoseconds per <see cref="CompiledRule.Evaluate"/>.</param>
+    /// <param name="Passed">The share of evaluations that passed.</param>
+    /// <param name="BytesPerEvaluation">Bytes allocated per evaluation.</param>
+    /// <param name="Evaluations">How many were timed (after a tenth as many of warm-up).</param>
+    public sealed record Result(string Rule, double NsPerEvaluation, double Passed, double BytesPerEvaluation, long Evaluations);
+
+    /// <summary><c>--condition-micro</c>: measures and prints.</summary>
     public static int Run(long evaluations)
+    {
+        Console.WriteLine($"condition micro-benchmark: {evaluations:N0} evaluations per rule after {evaluations / 10:N0} of warm-up, cycling {RowCount:N0} rows");
+        Console.WriteLine($"{"rule",-56} {"ns/eval",8} {"passed",8} {"bytes/eval",10}");
+        _ = Measure(evaluations, r => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Rule,-56} {r.NsPerEvaluation,8:0.0} {r.Passed,8:P0} {r.BytesPerEvaluation,10:0.0}")));
+        return 0;
+    }
+
+    /// <summary>Times the three rules (<see cref="PriceRule"/>, <see cref="AllRule"/>, <see cref="WithinRule"/>) in turn on this thread.</summary>
+    public static IReadOnlyList<Result> Measure(long evaluations, Action<Result>? measured = null)
     {
         var rows = Rows();
         var columns = Array.ConvertAll(Trades.Schema.Properties, p => p.Name);
-        Console.WriteLine($"condition micro-benchmark: {evaluations:N0} evaluations per rule after {evaluations / 10:N0} of warm-up, cycling {RowCount:N0} rows");
-        Console.WriteLine($"{"rule",-56} {"ns/eval",8} {"passed",8} {"bytes/eval",10}");
-        Measure("price > 150", RuleMatch.Any, [Cond("price", ">", "150")], rows, columns, evaluations);
-        Measure("all: price > 150, size >= 100, symbol in [5 symbols]", RuleMatch.All,
-            [Cond("price", ">", "150"), Cond("size", ">=", "100"), Cond("symbol", "in", """["AAPL","MSFT","GOOG","AMZN","TSLA"]""")], rows, columns, evaluations);
-        Measure("date within \"09:30:00 - 16:00:00\" (parses the date)", RuleMatch.Any, [Cond("date", "within", "\"09:30:00 - 16:00:00\"")], rows, columns, evaluations);
-        return 0;
+        var results = new List<Result>
+        {
+            Measure(PriceRule, RuleMatch.Any, [Cond("price", ">", "150")], rows, columns, evaluations),
+        };
+        measured?.Invoke(results[^1]);
+        results.Add(Measure(AllRule, RuleMatch.All,
+            [Cond("price", ">", "150"), Cond("size", ">=", "100"), Cond("symbol", "in", """["AAPL","MSFT","GOOG","AMZN","TSLA"]""")], rows, columns, evaluations));
+        measured?.Invoke(results[^1]);
+        results.Add(Measure(WithinRule, RuleMatch.Any, [Cond("date", "within", "\"09:30:00 - 16:00:00\"")], rows, columns, evaluations));
+        measured?.Invoke(results[^1]);
+        return results;
     }
 
     private static RuleCondition Cond(string property, string op, string right) => new(property, op, right);
 
-    private static void Measure(string name, RuleMatch type, RuleCondition[] conditions, object?[][] rows, string[] columns, long evaluations)
+    private static Result Measure(string name, RuleMatch type, RuleCondition[] conditions, object?[][] rows, string[] columns, long evaluations)
     {
         var request = new RuleRequest(null, name, type, ["DEMO:DATASET:TRADES:price"], conditions, [new RuleOutput(null, "logs", 0)], []);
         var context = new RuleValidationContext("DEMO", Guid.NewGuid().ToString(), null, 0,
@@ -57,10 +89,7 @@ internal static class ConditionMicro
         var passed = Loop(rule, rows, positions, state, evaluations);
         clock.Stop();
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-
-        var ns = clock.Elapsed.TotalNanoseconds / evaluations;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-56} {ns,8:0.0} {(double)passed / evaluations,8:P0} {(double)allocated / evaluations,10:0.0}"));
+        return new Result(name, clock.Elapsed.TotalNanoseconds / evaluations, (double)passed / evaluations, (double)allocated / evaluations, evaluations);
     }
 
     private static long Loop(CompiledRule rule, object?[][] rows, int[] positions, IConditionState state, long evaluations)

@@ -15,6 +15,13 @@ public interface IRequestWorker
     HttpRequestMessage Build();
 }
 
+/// <summary>A worker told when each of its requests was answered 2xx (the rules group times webhooks from that moment).</summary>
+public interface IAnswerObserver
+{
+    /// <summary>The prepared request was answered 2xx; <paramref name="timestamp"/> is <see cref="Stopwatch.GetTimestamp"/> just after its body was read.</summary>
+    void Answered(long timestamp);
+}
+
 /// <summary>Hands out distinct row numbers to the clients writing one dataset.</summary>
 public sealed class RowCounter
 {
@@ -201,9 +208,11 @@ public static class LoadRunner
                     status = 0;
                     error = $"{ex.GetType().Name}: {ex.Message}";
                 }
-                var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var ended = Stopwatch.GetTimestamp();
+                var elapsedMs = Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds;
                 if (status is >= 200 and < 300)
                 {
+                    (worker as IAnswerObserver)?.Answered(ended);
                     totals.Requests++;
                     totals.Records += records;
                     totals.Latencies.Add(elapsedMs);

@@ -17,7 +17,8 @@ public sealed class Options
           --duration N           seconds per timed scenario (default 15; 0.5 with --smoke)
           --concurrency N        clients of the single-record and wait=true scenarios (default 64; 16 with --smoke)
           --rows N               rows of the POST /v1/data files (default 1000000; 20000 with --smoke)
-          --only LIST            run only these groups: store,single,batch,wait,data,read (default all)
+          --only LIST            run only these groups: store,single,batch,wait,data,read,rules (default all);
+                                 parts of the rules group alone: rules-conditions, rules-webhook, rules-batch
           --silo-pid PID         the service's process id, to report its CPU use
           --silo-command TEXT    the service's command line, for the report
           --run-command TEXT     the command that started the run, for the report
@@ -53,6 +54,12 @@ public sealed class Options
     public TimeSpan DrainTimeout => Smoke ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(5);
 
     public bool Runs(string group) => Only is null || Only.Contains(group);
+
+    /// <summary>True when <paramref name="group"/> or one of its parts (<c>group-part</c>, e.g. <c>rules-webhook</c>) is selected.</summary>
+    public bool RunsAnyOf(string group) => Only is null || Only.Any(g => g == group || g.StartsWith(group + "-", StringComparison.Ordinal));
+
+    /// <summary>True when the part <c>group-part</c> runs: its group or the part itself is selected.</summary>
+    public bool RunsPart(string group, string part) => Only is null || Only.Contains(group) || Only.Contains(group + "-" + part);
 
     public static Options Parse(string[] args)
     {

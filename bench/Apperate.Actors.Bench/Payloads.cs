@@ -28,6 +28,12 @@ public static class Payloads
     /// <summary>The key of row <paramref name="i"/>.</summary>
     public static string Symbol(long i) => $"S{i % SymbolCount:D4}";
 
+    /// <summary>The date of row <paramref name="i"/> in epoch milliseconds (2020-01-01T00:00:00Z + i ms); a webhook's <c>data.date</c> names its row this way.</summary>
+    public static long DateMs(long i) => BaseMs + i;
+
+    /// <summary>The row whose date is <paramref name="epochMs"/> (the inverse of <see cref="DateMs"/>).</summary>
+    public static long RowOfDate(long epochMs) => epochMs - BaseMs;
+
     /// <summary>The JSON schema and column mapping (the <c>dataset</c> object's <c>schema</c> and <c>columnMapping</c>).</summary>
     public const string SchemaJson =
         """{"type":"object","properties":{"symbol":{"type":"string"},"date":{"type":"string","format":"date-time"},"price":{"type":"number"},"size":{"type":"integer"},"bid":{"type":"number"},"ask":{"type":"number"}}}""";
@@ -54,25 +60,26 @@ public static class Payloads
     }
 
     /// <summary>Writes the JSON array of rows <paramref name="first"/> … <paramref name="first"/> + <paramref name="count"/> - 1 (a bare object when <paramref name="bareObject"/>).</summary>
-    public static void WriteJsonBody(ArrayBufferWriter<byte> output, long first, int count, bool bareObject = false)
+    /// <param name="symbols">Row i gets symbol <c>S(i mod symbols)</c>: the first <paramref name="symbols"/> of the <see cref="SymbolCount"/> keys (the rules group cycles over fewer).</param>
+    public static void WriteJsonBody(ArrayBufferWriter<byte> output, long first, int count, bool bareObject = false, int symbols = SymbolCount)
     {
         output.ResetWrittenCount();
         if (!bareObject) Put(output, "["u8);
         for (var k = 0; k < count; k++)
         {
             if (k > 0) Put(output, ","u8);
-            WriteJsonRecord(output, first + k);
+            WriteJsonRecord(output, first + k, symbols);
         }
         if (!bareObject) Put(output, "]"u8);
     }
 
     /// <summary>One record as a JSON object: <c>{"symbol":"S0042","date":"2020-01-01T00:00:00.042Z","price":100.42,"size":43,"bid":100.41,"ask":100.43}</c>.</summary>
-    public static void WriteJsonRecord(IBufferWriter<byte> output, long i)
+    public static void WriteJsonRecord(IBufferWriter<byte> output, long i, int symbols = SymbolCount)
     {
         var span = output.GetSpan(160);
         var n = 0;
         n += Copy("{\"symbol\":\""u8, span[n..]);
-        n += Copy(Symbols[i % SymbolCount], span[n..]);
+        n += Copy(Symbols[i % symbols], span[n..]);
         n += Copy("\",\"date\":\""u8, span[n..]);
         n += Date(i, span[n..]);
         n += Copy("\",\"price\":"u8, span[n..]);

@@ -49,7 +49,7 @@ static int[] FreePorts(int count)
 namespace Apperate.Actors.Bench
 {
     /// <summary>Runs every scenario with its baselines, in a fixed order, and writes the report.</summary>
-    internal sealed class Bench(Options o)
+    internal sealed partial class Bench(Options o)
     {
         // Targets from DESIGN.md "Quality bars".
         private const double SingleTarget = 20_000, SingleP99Target = 20, BatchTarget = 200_000, LoadTarget = 300_000, ReadP99Target = 5, StoreShareTarget = 0.5;
@@ -134,6 +134,7 @@ namespace Apperate.Actors.Bench
                         foreach (var rate in PacedWriteRates)
                             await ReadScenarioAsync($"read-last1-under-{rate / 1000}k", $"5. GET /data …?last=1 during {rate:N0} paced records/s (100/request)", rate);
                     }
+                    if (o.RunsAnyOf("rules")) await RulesGroupAsync();
                 }
             }
             catch (Exception ex)
@@ -158,7 +159,7 @@ namespace Apperate.Actors.Bench
                     try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
                 }
             }
-            if (_report.Scenarios.Any(s => s.Error is not null || s.Verification is { Matched: false })) exit = 1;
+            if (_report.Scenarios.Any(s => s.Error is not null || s.Verification is { Matched: false } || s.Webhooks is { Matched: false })) exit = 1;
             return exit;
         }
 

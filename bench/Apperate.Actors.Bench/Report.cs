@@ -63,14 +63,16 @@ public sealed class Report
             var targets = s.Targets.Count == 0 ? "—" : string.Join("; ", s.Targets.Select(t => t.Target));
             var met = s.Targets.Count == 0 ? "—" : string.Join("; ", s.Targets.Select(t => t.Met ? "yes" : $"**no** ({t.Measured})"));
             var verified = s.Verification is { } v ? (v.Matched ? $"yes ({v.Stored:N0})" : $"**no**: {v.Stored:N0} of {v.Acknowledged:N0}") : "—";
-            md.AppendLine($"| {s.Title} | {N(s.RecordsPerSecond)} | {N(s.RequestsPerSecond)} | {Ms(s.Latency.P50Ms)} | {Ms(s.Latency.P99Ms)} | {Ms(s.Latency.MaxMs)} | " +
+            md.AppendLine($"| {s.Title} | {N(s.RecordsPerSecond)} | {N(s.RequestsPerSecond)} | {LatencyMs(s, s.Latency.P50Ms)} | {LatencyMs(s, s.Latency.P99Ms)} | {LatencyMs(s, s.Latency.MaxMs)} | " +
                           $"{verified} | {Ratio(store)} | {Ratio(bare)} | {targets} | {met} |");
         }
         md.AppendLine();
         md.AppendLine("records/s of async scenarios is the rate the service *acknowledged* during the window; the stored rate " +
                       "(acknowledged records ÷ time until the stored count matched) is in the details and decides the target. " +
-                      "Ratios: scenario rate ÷ the baseline's rate, except for the read scenario (its p99 ÷ the idle p99).");
+                      "Ratios: scenario rate ÷ the baseline's rate, except for the read scenario (its p99 ÷ the idle p99). " +
+                      "Rules rows: the webhook scenarios' latency columns are event → webhook (see below), the condition rows' records/s are evaluations/s.");
         md.AppendLine();
+        RulesSection(md);
 
         md.AppendLine("## Baselines (same run)");
         md.AppendLine();
@@ -103,7 +105,19 @@ public sealed class Report
             if (s.Error is not null) md.AppendLine($"- **failed**: {s.Error}");
             md.AppendLine($"- window {s.Seconds:F2} s: {s.Requests:N0} requests answered 2xx carrying {s.Records:N0} records; {s.Rejected429:N0} answers 429 (retried); {s.Errors:N0} errors" +
                           (s.FirstError is null ? "" : $" (first: `{Trim(s.FirstError, 300)}`)"));
-            md.AppendLine($"- latency ms: p50 {Ms(s.Latency.P50Ms)}, p90 {Ms(s.Latency.P90Ms)}, p99 {Ms(s.Latency.P99Ms)}, max {Ms(s.Latency.MaxMs)} ({s.Latency.Count:N0} samples)");
+            if (s.Latency.Count > 0)
+                md.AppendLine($"- {s.LatencyLabel ?? "latency"} ms: p50 {Ms(s.Latency.P50Ms)}, p90 {Ms(s.Latency.P90Ms)}, p99 {Ms(s.Latency.P99Ms)}, max {Ms(s.Latency.MaxMs)} ({s.Latency.Count:N0} samples)");
+            foreach (var (part, l) in s.LatencyParts ?? [])
+                md.AppendLine($"  - {part} ms: p50 {Ms(l.P50Ms)}, p90 {Ms(l.P90Ms)}, p99 {Ms(l.P99Ms)}, max {Ms(l.MaxMs)}");
+            if (s.RequestLatency is { } answers)
+                md.AppendLine($"- the writes' own answers (POST → 200) ms: p50 {Ms(answers.P50Ms)}, p90 {Ms(answers.P90Ms)}, p99 {Ms(answers.P99Ms)}, max {Ms(answers.MaxMs)} ({answers.Count:N0} samples)");
+            if (s.Webhooks is { } w)
+                md.AppendLine($"- webhooks: {w.Events:N0} events acknowledged, {w.Received:N0} received ({(w.Matched ? "all" : "**not all**")}; missing {w.Missing:N0}, duplicates {w.Duplicates:N0}, " +
+                              $"for unacknowledged writes {w.DeliveredUnacknowledged:N0}); {w.Requests:N0} requests, {w.SignaturesChecked:N0} signatures checked, {w.BadSignatures:N0} bad, " +
+                              $"{w.BadBodies:N0} bodies that were not the rule's alert, {w.Unrouted:N0} to unknown paths; waited {w.WaitedSeconds:F2} s after the window for the last ones" +
+                              (w.FirstProblem is null ? "" : $" (first problem: `{Trim(w.FirstProblem, 300)}`)"));
+            if (s.Condition is { } c)
+                md.AppendLine($"- {c.Evaluations:N0} evaluations after {c.Evaluations / 10:N0} of warm-up: {c.NsPerEvaluation:0.0} ns each, {c.Passed:P0} passed, {c.BytesPerEvaluation:0.0} bytes allocated per evaluation");
             if (s.StoredRecordsPerSecond is { } stored)
                 md.AppendLine($"- stored rate: {N(stored)} records/s (the stored count matched {s.DrainSeconds:F2} s after the window)");
             if (s.Verification is { } v)
@@ -136,6 +150,73 @@ public sealed class Report
         return md.ToString();
     }
 
+    /// <summary>The rules group's own tables: webhook latency, batched writes against the 0-rule baseline, compiled conditions.</summary>
+    private void RulesSection(StringBuilder md)
+    {
+        var webhooks = Scenarios.Where(s => s.Webhooks is not null).ToList();
+        var batches = Scenarios.Where(s => s.Webhooks is null && s.Condition is null && s.Rules is not null).ToList();
+        var conditions = Scenarios.Where(s => s.Condition is not null).ToList();
+        if (webhooks.Count + batches.Count + conditions.Count == 0) return;
+        md.AppendLine("## Rules");
+        md.AppendLine();
+        if (webhooks.Count > 0)
+        {
+            md.AppendLine("Event → webhook: one record per async `POST /v1/record`, paced; latency = the webhook's arrival at the bench's receiver − the arrival of the " +
+                          "write's 200 answer, for the same record.");
+            md.AppendLine();
+            md.AppendLine("| scenario | rules | events/s asked | events/s issued | events | webhooks received | missing | p50 ms | p90 ms | p99 ms | max ms | signatures checked (bad) | service CPU | target | met |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|");
+            foreach (var s in webhooks)
+            {
+                var w = s.Webhooks!;
+                md.AppendLine($"| {s.Title} | {s.Rules:N0} | {N(w.RequestedRate)} | {N(w.IssuedRate)} | {w.Events:N0} | {w.Received:N0} | {(w.Missing == 0 ? "0" : $"**{w.Missing:N0}**")} | " +
+                              $"{LatencyMs(s, s.Latency.P50Ms)} | {LatencyMs(s, s.Latency.P90Ms)} | {LatencyMs(s, s.Latency.P99Ms)} | {LatencyMs(s, s.Latency.MaxMs)} | " +
+                              $"{w.SignaturesChecked:N0} ({w.BadSignatures:N0}) | {Cores(s.Cpu)} | {Targets(s)} | {Met(s)} |");
+            }
+            md.AppendLine();
+        }
+        if (batches.Count > 0)
+        {
+            md.AppendLine("Batched writes with rules (scenario 2's load: async `POST /v1/record`, 100 records/request, 16 clients, closed loop, a fresh dataset each), " +
+                          "against the same load with no rules measured before and after them in the same run:");
+            md.AppendLine();
+            md.AppendLine("| run | rules | stored records/s | ÷ 0 rules | service CPU | target | met |");
+            md.AppendLine("|---|---:|---:|---:|---:|---|---|");
+            foreach (var b in Baselines.Where(b => b.Id.StartsWith("rules-batch-0-rules", StringComparison.Ordinal)))
+                md.AppendLine($"| {b.Id}: no rules (baseline) | 0 | {N(b.RecordsPerSecond)} | — | {Cores(b.Cpu)} | — | — |");
+            foreach (var s in batches)
+            {
+                var ratio = s.Ratios.FirstOrDefault(r => r.Kind == "rules0");
+                md.AppendLine($"| {s.Title} | {s.Rules:N0} | {N(s.StoredRecordsPerSecond ?? s.RecordsPerSecond)} | {(ratio is null ? "—" : ratio.Value.ToString("P0", CultureInfo.InvariantCulture))} | " +
+                              $"{Cores(s.Cpu)} | {Targets(s)} | {Met(s)} |");
+            }
+            md.AppendLine();
+        }
+        if (conditions.Count > 0)
+        {
+            md.AppendLine("Compiled conditions, in process (`ConditionMicro`, as `--condition-micro`; no service):");
+            md.AppendLine();
+            md.AppendLine("| rule | ns/evaluation | bytes/evaluation | passed | target | met |");
+            md.AppendLine("|---|---:|---:|---:|---|---|");
+            foreach (var s in conditions)
+            {
+                var c = s.Condition!;
+                md.AppendLine($"| `{c.Rule}` | {c.NsPerEvaluation.ToString("0.0", CultureInfo.InvariantCulture)} | {c.BytesPerEvaluation.ToString("0.0", CultureInfo.InvariantCulture)} | " +
+                              $"{c.Passed.ToString("P0", CultureInfo.InvariantCulture)} | {Targets(s)} | {Met(s)} |");
+            }
+            md.AppendLine();
+        }
+    }
+
+    private static string Targets(ScenarioReport s) => s.Targets.Count == 0 ? "—" : string.Join("; ", s.Targets.Select(t => t.Target));
+
+    private static string Met(ScenarioReport s) => s.Targets.Count == 0 ? "—" : string.Join("; ", s.Targets.Select(t => t.Met ? "yes" : $"**no** ({t.Measured})"));
+
+    private static string Cores(CpuUse? cpu) => cpu?.ServiceCores is { } cores ? cores.ToString("F2", CultureInfo.InvariantCulture) : "—";
+
+    /// <summary>A latency column, or a dash for rows without latency samples (the condition micro-benchmark, a failed scenario).</summary>
+    private static string LatencyMs(ScenarioReport s, double value) => s.Latency.Count == 0 ? "—" : Ms(value);
+
     private static string N(double? value) => value is { } v ? v.ToString(v is > 0 and < 10 ? "0.###" : "N0", CultureInfo.InvariantCulture) : "—";
 
     private static string Num(double value) => value.ToString(value >= 100 ? "N0" : "0.###", CultureInfo.InvariantCulture);
@@ -158,6 +239,37 @@ public sealed record ServiceMemory(double RssMiB, double PeakRssMiB);
 public sealed record RatioReport(string Kind, string BaselineId, string Metric, double BaselineValue, double Value);
 
 public sealed record TargetCheck(string Target, string Measured, bool Met);
+
+/// <summary>The webhooks of one scenario of the rules group, paired with its writes row by row (see <see cref="WebhookSink"/>).</summary>
+/// <param name="Rules">Active rules on the dataset, one per symbol the load cycles over.</param>
+/// <param name="RequestedRate">Events/s the paced senders were asked for.</param>
+/// <param name="IssuedRate">Events/s acknowledged during the window.</param>
+/// <param name="Senders">Paced senders (HTTP/1.1 connections).</param>
+/// <param name="IntervalMs">Each sender's interval between requests.</param>
+/// <param name="Events">Writes answered 2xx.</param>
+/// <param name="Received">Of those, the ones whose webhook arrived, signed and naming its record.</param>
+/// <param name="Missing">Acknowledged events with no webhook by the end of the wait.</param>
+/// <param name="Duplicates">Webhooks for an event that already had one.</param>
+/// <param name="DeliveredUnacknowledged">Webhooks for writes the bench did not see acknowledged.</param>
+/// <param name="Requests">Requests the receiver got for this scenario.</param>
+/// <param name="SignaturesChecked">Requests whose signature was verified (every one routed to a rule of this scenario).</param>
+/// <param name="BadSignatures">Of those, the ones that failed.</param>
+/// <param name="BadBodies">Signed requests whose body was not the rule's alert for one of the scenario's records.</param>
+/// <param name="Unrouted">Requests to paths of no scenario (whole receiver, so far).</param>
+/// <param name="Untracked">Acknowledged writes beyond the sink's capacity (a harness error).</param>
+/// <param name="ArrivedBeforeAnswer">Webhooks that arrived before the bench had read their write's answer (negative latency samples).</param>
+/// <param name="WaitedSeconds">How long after the window the bench waited for stragglers.</param>
+/// <param name="FirstProblem">The first bad signature or body, if any.</param>
+public sealed record WebhookCheck(int Rules, double RequestedRate, double IssuedRate, int Senders, double IntervalMs, long Events, long Received, long Missing,
+    long Duplicates, long DeliveredUnacknowledged, long Requests, long SignaturesChecked, long BadSignatures, long BadBodies, long Unrouted, long Untracked,
+    long ArrivedBeforeAnswer, double WaitedSeconds, string? FirstProblem)
+{
+    /// <summary>Every acknowledged event got its webhook, and nothing arrived that should not have.</summary>
+    public bool Matched => Events > 0 && Received == Events && Missing == 0 && BadSignatures == 0 && BadBodies == 0 && DeliveredUnacknowledged == 0 && Unrouted == 0 && Untracked == 0;
+}
+
+/// <summary>One compiled rule's cost per evaluation (<see cref="ConditionMicro"/>).</summary>
+public sealed record ConditionCost(string Rule, double NsPerEvaluation, double Passed, double BytesPerEvaluation, long Evaluations);
 
 public sealed class ScenarioReport
 {
@@ -183,6 +295,18 @@ public sealed class ScenarioReport
     public Verification? Verification { get; set; }
     public CpuUse? Cpu { get; set; }
     public ServiceMemory? Memory { get; set; }
+    /// <summary>Rules group: active rules on the scenario's dataset.</summary>
+    public int? Rules { get; set; }
+    /// <summary>Rules group: seconds it took to create them (one <c>POST /v1/rules/create</c> each).</summary>
+    public double? RulesCreatedSeconds { get; set; }
+    /// <summary>What <see cref="Latency"/> measures, when not the request's own answer.</summary>
+    public string? LatencyLabel { get; set; }
+    /// <summary>The requests' own answer latency, when <see cref="Latency"/> measures something else.</summary>
+    public Latency? RequestLatency { get; set; }
+    /// <summary>Parts of <see cref="Latency"/>, where the scenario can split it.</summary>
+    public Dictionary<string, Latency>? LatencyParts { get; set; }
+    public WebhookCheck? Webhooks { get; set; }
+    public ConditionCost? Condition { get; set; }
     public List<RatioReport> Ratios { get; } = [];
     public List<TargetCheck> Targets { get; } = [];
     public List<string> Notes { get; } = [];

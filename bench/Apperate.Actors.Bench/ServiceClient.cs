@@ -21,6 +21,29 @@ public sealed class ServiceClient(HttpClient http, string workspace)
             throw new InvalidOperationException($"POST /v1/datasets/{workspace} ({datasetId}) answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>
+    /// <c>POST /v1/rules/create</c> with <paramref name="body"/>; returns the rule's id and the secret of its first output
+    /// (a webhook's generated <c>whsec_…</c>, returned only here), or null when that output has none.
+    /// </summary>
+    public async Task<(string Id, string? Secret)> CreateRuleAsync(string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("/v1/rules/create", content);
+        var text = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode != 200)
+        {
+            var hint = text.Contains("AllowedWebhookHosts", StringComparison.Ordinal) || text.Contains("loopback", StringComparison.OrdinalIgnoreCase)
+                ? " (the rules group's receiver is on 127.0.0.1: start the service with --Apperate:Rules:AllowedWebhookHosts:0=127.0.0.1, as bench/run.sh does)"
+                : "";
+            throw new InvalidOperationException($"POST /v1/rules/create answered {(int)response.StatusCode}: {text}{hint}");
+        }
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        string? secret = null;
+        if (root.TryGetProperty("outputs", out var outputs) && outputs.GetArrayLength() > 0 && outputs[0].TryGetProperty("secret", out var s)) secret = s.GetString();
+        return (root.GetProperty("id").GetString()!, secret);
+    }
+
     /// <summary><c>records</c> of <c>GET /v1/datasets/:ws/:id</c>.</summary>
     public async Task<long> CountAsync(string datasetId)
     {

@@ -19,11 +19,19 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         "read-last1-under-50k", "read-last1-under-100k",
     ];
 
+    /// <summary>The rules group's scenarios that write through the service (the condition rows run in the bench process).</summary>
+    private static readonly string[] RuleWebhookScenarios = ["rules-webhook-1k", "rules-webhook-10k"];
+
+    private static readonly string[] RuleBatchScenarios = ["rules-batch-keyed-100", "rules-batch-keyed-1000", "rules-batch-unkeyed-100"];
+
+    private static readonly string[] ConditionScenarios = ["rules-condition-price", "rules-condition-all3"];
+
     private static readonly string[] Baselines =
     [
         "store-1row-batches", "store-100row-batches", "store-1000row-batches", "store-wait-groups", "store-load-batches",
         "http-record-single-async", "http-record-batch-100", "http-record-batch-1000", "http-record-wait-true",
         "http-data-csv", "reader-csv", "reader-check-csv", "http-data-ndjson", "reader-ndjson", "reader-check-ndjson", "read-last1-idle",
+        "rules-batch-0-rules", "rules-batch-0-rules-after",
     ];
 
     private static readonly TimeSpan BenchTimeout = TimeSpan.FromSeconds(120);
@@ -31,7 +39,8 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     [Fact]
     public async Task Smoke_run_reports_every_scenario_with_nonzero_throughput()
     {
-        await using var silo = new SiloProcess();
+        // As bench/run.sh starts it: the rules group's webhook receiver listens on 127.0.0.1 in the bench process.
+        await using var silo = new SiloProcess(extraArguments: ["--Apperate:Rules:AllowedWebhookHosts:0=127.0.0.1"]);
         await silo.StartAsync();
         var outDir = Path.Combine(silo.DataDirectory, "bench-out");
         Directory.CreateDirectory(outDir);
@@ -64,6 +73,50 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
                 Assert.Contains(s.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("target", StringComparison.Ordinal));
             else
                 Assert.NotEmpty(s.GetProperty("targets").EnumerateArray());
+        }
+
+        // The rules group: every event's webhook arrived, signed, and the writes were stored; no timing is judged.
+        foreach (var id in RuleWebhookScenarios)
+        {
+            Assert.True(scenarios.TryGetValue(id, out var s), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");
+            var context = $"scenario {id}: {s}{Environment.NewLine}{log}{Environment.NewLine}{silo.Tail()}";
+            Assert.False(s.TryGetProperty("error", out _), context);
+            Assert.True(s.GetProperty("recordsPerSecond").GetDouble() > 0, context);
+            Assert.Equal(0, s.GetProperty("errors").GetInt64());
+            Assert.True(s.GetProperty("verification").GetProperty("matched").GetBoolean(), context);
+            var webhooks = s.GetProperty("webhooks");
+            var events = webhooks.GetProperty("events").GetInt64();
+            Assert.True(events > 0, context);
+            Assert.Equal(events, webhooks.GetProperty("received").GetInt64());
+            Assert.Equal(events, s.GetProperty("latency").GetProperty("count").GetInt64());
+            Assert.True(webhooks.GetProperty("signaturesChecked").GetInt64() >= events, context);
+            Assert.Equal(0, webhooks.GetProperty("badSignatures").GetInt64());
+            Assert.Equal(0, webhooks.GetProperty("badBodies").GetInt64());
+            Assert.True(webhooks.GetProperty("matched").GetBoolean(), context);
+            Assert.NotEmpty(s.GetProperty("targets").EnumerateArray());
+        }
+        foreach (var id in RuleBatchScenarios)
+        {
+            Assert.True(scenarios.TryGetValue(id, out var s), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");
+            var context = $"scenario {id}: {s}{Environment.NewLine}{log}{Environment.NewLine}{silo.Tail()}";
+            Assert.False(s.TryGetProperty("error", out _), context);
+            Assert.True(s.GetProperty("rules").GetInt32() > 0, context);
+            Assert.True(s.GetProperty("storedRecordsPerSecond").GetDouble() > 0, context);
+            Assert.Equal(0, s.GetProperty("errors").GetInt64());
+            Assert.True(s.GetProperty("verification").GetProperty("matched").GetBoolean(), context);
+            Assert.Contains(s.GetProperty("ratios").EnumerateArray(), r => r.GetProperty("kind").GetString() == "rules0" && r.GetProperty("value").GetDouble() > 0);
+            // The unkeyed variant is informative: no target, a note instead.
+            if (id.Contains("unkeyed", StringComparison.Ordinal))
+                Assert.Contains(s.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("no target", StringComparison.Ordinal));
+            else
+                Assert.NotEmpty(s.GetProperty("targets").EnumerateArray());
+        }
+        foreach (var id in ConditionScenarios)
+        {
+            Assert.True(scenarios.TryGetValue(id, out var s), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");
+            Assert.False(s.TryGetProperty("error", out _), $"scenario {id}: {s}");
+            Assert.True(s.GetProperty("condition").GetProperty("nsPerEvaluation").GetDouble() > 0, $"scenario {id}: {s}");
+            Assert.NotEmpty(s.GetProperty("targets").EnumerateArray());
         }
 
         var baselines = root.GetProperty("baselines").EnumerateArray().ToDictionary(b => b.GetProperty("id").GetString()!);
