@@ -136,7 +136,13 @@ builder.UseOrleans(silo =>
     // The grain-state serializer is fixed once, before any data exists: Orleans' own, version-tolerant by [Id].
     silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.GrainState)
         .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
-    silo.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
+    silo.AddMemoryStreams(RecordStreams.Provider, streams =>
+    {
+        streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
+        // Orleans polls each queue every 100 ms by default: on average 50 ms between an async write's answer and its
+        // commit (and its alerts). Every 10 ms costs a little idle CPU and cuts that to a few ms.
+        streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+    });
     // Durable reminders keep running connectors running across restarts.
     silo.AddReminders();
     if (cluster is null) silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(storage));

@@ -16,6 +16,8 @@ public sealed partial class DatasetGrain
 
     private RuleSet _rules = RuleSet.Empty;
     private readonly Dictionary<string, RuleRuntime> _runtimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ActiveRule> _compiled = new(StringComparer.Ordinal);
+    private int _compiledForVersion = -1;
     private IGrainTimer? _countersTimer;
 
     /// <inheritdoc />
@@ -88,29 +90,45 @@ public sealed partial class DatasetGrain
     {
         if (Definition is not { } definition)
         {
+            _compiled.Clear();
             _rules = RuleSet.Empty;
             return;
+        }
+        // Rules are compiled again only when they or the schema changed: a dataset may have a thousand of them.
+        if (definition.Version != _compiledForVersion)
+        {
+            _compiled.Clear();
+            _compiledForVersion = definition.Version;
         }
         var active = new List<ActiveRule>();
         foreach (var rule in state.State.Rules.Values)
         {
             if (rule.Paused || !_runtimes.TryGetValue(rule.Id, out var runtime)) continue;
-            try
+            if (!_compiled.TryGetValue(rule.Id, out var compiled) || !ReferenceEquals(compiled.Definition, rule) || !ReferenceEquals(compiled.Runtime, runtime))
             {
-                active.Add(new ActiveRule(RuleCompiler.Compile(rule, definition), runtime));
+                try
+                {
+                    compiled = new ActiveRule(RuleCompiler.Compile(rule, definition), runtime);
+                }
+                catch (ApperateException ex)
+                {
+                    // Schema changes are additive, so a rule that compiled keeps compiling; this is logged, never silent.
+                    LogRuleNotCompiled(ex, rule.Id, definition.DatasetId);
+                    continue;
+                }
+                _compiled[rule.Id] = compiled;
             }
-            catch (ApperateException ex)
-            {
-                // Schema changes are additive, so a rule that compiled keeps compiling; this is logged, never silent.
-                LogRuleNotCompiled(ex, rule.Id, definition.DatasetId);
-            }
+            active.Add(compiled);
         }
+        var kept = active.Select(a => a.Definition.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in _compiled.Keys.Where(id => !kept.Contains(id)).ToArray()) _compiled.Remove(id);
         _rules = active.Count == 0 ? RuleSet.Empty : new RuleSet(active);
     }
 
     private void ForgetRules()
     {
         _runtimes.Clear();
+        _compiled.Clear();
         _rules = RuleSet.Empty;
     }
 
