@@ -21,9 +21,6 @@ public abstract partial class SqlText
     /// <summary>Creates the event tables when missing.</summary>
     public abstract IReadOnlyList<string> CreateEventTables();
 
-    /// <summary>The statement that creates the index on a dataset table's commit sequence when missing.</summary>
-    public abstract string CreateSequenceIndex(string table);
-
     /// <summary>Reads a table's last commit sequence (<c>@t</c>), locking it for the transaction where the engine needs that.</summary>
     public abstract string ReadSequence { get; }
 

@@ -29,7 +29,7 @@ public sealed partial class MySqlRecordStore
         }
     }
 
-    /// <summary>Tables created by an older version gain the sequence column and index at their first write.</summary>
+    /// <summary>Tables created by an older version gain the sequence column at their first write.</summary>
     private async Task EnsureSequencedAsync(string table, CancellationToken cancellationToken)
     {
         await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
@@ -46,7 +46,7 @@ public sealed partial class MySqlRecordStore
                 {
                     await ExecuteAsync(connection, text.AddSequenceColumn(table), cancellationToken).ConfigureAwait(false);
                 }
-                catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.DuplicateFieldName or MySqlErrorCode.DuplicateKeyName)
+                catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.DuplicateFieldName)
                 {
                     // Another silo added it at the same time.
                 }
@@ -74,28 +74,21 @@ public sealed partial class MySqlRecordStore
     }
 
     /// <summary>
-    /// Adds the events of one stored batch. Replacing writes every row; keeping stored rows writes those the insert
-    /// added, which are the rows whose sequence the table now holds (read back only when some were duplicates).
+    /// Adds the events of a chunk whose insert kept some stored rows: its new rows hold ids from the statement's first
+    /// inserted id on (at most one per row of the chunk), and the sequences they were given say which rows they are.
     /// </summary>
-    private async Task AddWrittenAsync(MySqlConnection connection, MySqlTransaction transaction, string table, int batchIndex, RecordBatch batch,
-        long firstSequence, long written, List<RecordEvent> events, CancellationToken cancellationToken)
+    private static async Task AddInsertedAsync(MySqlConnection connection, MySqlTransaction transaction, string table, int batchIndex, int firstRow, int rows,
+        long firstSequence, long firstId, List<RecordEvent> events, CancellationToken cancellationToken)
     {
-        var rows = batch.Rows.Length;
-        if (written == 0) return;
-        if (written == rows)
-        {
-            for (var r = 0; r < rows; r++) events.Add(new RecordEvent(batchIndex, r, firstSequence + r));
-            return;
-        }
         var stored = new HashSet<long>();
-        await using var command = Command(connection, transaction, MySqlText.Validation.WrittenSequences(table),
-            [new("@a", firstSequence), new("@b", firstSequence + rows - 1)]);
+        await using var command = Command(connection, transaction, MySqlText.Validation.InsertedSequences(table), [new("@a", firstId), new("@b", firstId + rows - 1)]);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) stored.Add(reader.GetInt64(0));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                if (!reader.IsDBNull(0)) stored.Add(reader.GetInt64(0));
         }
         for (var r = 0; r < rows; r++)
-            if (stored.Contains(firstSequence + r)) events.Add(new RecordEvent(batchIndex, r, firstSequence + r));
+            if (stored.Contains(firstSequence + r)) events.Add(new RecordEvent(batchIndex, firstRow + r, firstSequence + r));
     }
 
     private async Task ApplyAsync(MySqlConnection connection, MySqlTransaction transaction, CommitContext commit, CancellationToken cancellationToken)

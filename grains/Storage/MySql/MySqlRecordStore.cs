@@ -222,23 +222,30 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
                 continue;
             }
             var shape = string.Join(',', batch.Columns);
+            var replace = batch.Duplicates == DuplicateKeyHandling.Replace;
             long inserted = 0;
             var start = 0;
             while (start < batch.Rows.Length)
             {
                 var end = ChunkEnd(batch.Rows, start);
                 var chunk = new ArraySegment<RecordRow>(batch.Rows, start, end - start);
-                var added = await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Ignore, updated, cancellationToken).ConfigureAwait(false);
+                var (added, firstId) = await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Ignore, updated, cancellationToken).ConfigureAwait(false);
                 inserted += added;
-                if (batch.Duplicates == DuplicateKeyHandling.Replace && added < chunk.Count)
+                if (replace && added < chunk.Count)
                     await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Replace, updated, cancellationToken).ConfigureAwait(false);
+                if (events is not null)
+                {
+                    // Replacing writes every row; keeping stored rows writes the rows the insert added.
+                    if (replace || added == chunk.Count)
+                        for (var r = start; r < end; r++) events.Add(new RecordEvent(b, r, batchFirst + r));
+                    else if (added > 0)
+                        await AddInsertedAsync(connection, transaction, table, b, start, chunk.Count, batchFirst + start, firstId, events, cancellationToken).ConfigureAwait(false);
+                }
                 start = end;
             }
             var duplicates = batch.Rows.Length - inserted;
-            var replace = batch.Duplicates == DuplicateKeyHandling.Replace;
             var written = replace ? batch.Rows.Length : inserted;
             results[b] = new WriteResult(batch.Rows.Length, (int)written, (int)duplicates);
-            if (events is not null) await AddWrittenAsync(connection, transaction, table, b, batch, batchFirst, replace ? batch.Rows.Length : inserted, events, cancellationToken).ConfigureAwait(false);
         }
         if (last != first) await WriteSequenceAsync(connection, transaction, table, last, cancellationToken).ConfigureAwait(false);
         if (participant is not null && events!.Count > 0)
@@ -250,7 +257,8 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<long> ExecuteChunkAsync(
+    /// <summary>Executes one multi-row insert; returns the rows it affected and the id of the first row it inserted (LAST_INSERT_ID).</summary>
+    private static async Task<(long Affected, long FirstId)> ExecuteChunkAsync(
         MySqlConnection connection,
         MySqlTransaction transaction,
         Dictionary<(string, int, DuplicateKeyHandling), string> statements,
@@ -283,7 +291,8 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
             parameters.Add(new MySqlParameter { Value = sequence++ });
             foreach (var value in row.Values) parameters.Add(new MySqlParameter { Value = SqlText.ToDbValue(value) });
         }
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var affected = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return (affected, command.LastInsertedId);
     }
 
     // Multi-row statements of at most MaxChunkRows rows and roughly MaxChunkBytes, well under max_allowed_packet.
@@ -397,7 +406,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
             $"{DateColumn} BIGINT NOT NULL, {UpdatedColumn} BIGINT NOT NULL, " +
             $"{ExtraColumn} LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, {SequenceColumn} BIGINT NULL{columns}, " +
             $"UNIQUE KEY _system_key_date_subkey ({KeyColumn}, {DateColumn}, {SubkeyColumn}), " +
-            $"KEY _system_key_date ({KeyColumn}, {DateColumn}), KEY {SequenceColumn} ({SequenceColumn})" +
+            $"KEY _system_key_date ({KeyColumn}, {DateColumn})" +
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC",
         ];
     }
@@ -410,14 +419,14 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
             [new("@t", table)]);
     }
 
-    /// <summary>Gives a table of an older version its commit-sequence column and index.</summary>
-    public string AddSequenceColumn(string table) =>
-        $"ALTER TABLE {Table(table)} ADD COLUMN {SequenceColumn} BIGINT NULL, ADD KEY {SequenceColumn} ({SequenceColumn})";
+    /// <summary>Gives a table of an older version its commit-sequence column.</summary>
+    public string AddSequenceColumn(string table) => $"ALTER TABLE {Table(table)} ADD COLUMN {SequenceColumn} BIGINT NULL";
 
-    public override string CreateSequenceIndex(string table) => AddSequenceColumn(table);
-
-    /// <summary>The sequences of some rows (<c>@a</c> ≤ sequence ≤ <c>@b</c>) as stored now: which of them were written.</summary>
-    public string WrittenSequences(string table) => $"SELECT {SequenceColumn} FROM {Table(table)} WHERE {SequenceColumn} BETWEEN @a AND @b";
+    /// <summary>
+    /// The commit sequences of the rows with ids in [<c>@a</c>, <c>@b</c>]: the rows one insert statement added (its
+    /// ids are consecutive from LAST_INSERT_ID: the dataset grain is the table's only writer), read by the primary key.
+    /// </summary>
+    public string InsertedSequences(string table) => $"SELECT {SequenceColumn} FROM {Table(table)} WHERE {IdColumn} BETWEEN @a AND @b";
 
     public override IReadOnlyList<string> CreateEventTables() =>
     [

@@ -16,7 +16,6 @@ public sealed partial class SqliteRecordStore
             while (reader.Read()) has |= string.Equals(reader.GetString(0), SqlText.SequenceColumn, StringComparison.OrdinalIgnoreCase);
         }
         if (!has) Execute(connection, transaction, Sql.AddSequenceColumn(table));
-        Execute(connection, transaction, Sql.CreateSequenceIndex(table));
         sequenced[table] = true;
     }
 

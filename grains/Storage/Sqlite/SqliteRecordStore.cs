@@ -88,7 +88,6 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
                 if (!columns.Contains(property.Name))
                     Execute(connection, transaction, Sql.AddColumn(table, property));
             if (!columns.Contains(SqlText.SequenceColumn)) Execute(connection, transaction, Sql.AddSequenceColumn(table));
-            Execute(connection, transaction, Sql.CreateSequenceIndex(table));
             transaction.Commit();
             sequenced[table] = true;
         }
@@ -441,8 +440,6 @@ internal sealed class SqliteText() : SqlText('"')
 
     public string AddSequenceColumn(string table) => $"ALTER TABLE {Table(table)} ADD COLUMN {SequenceColumn} INTEGER NULL";
 
-    public override string CreateSequenceIndex(string table) =>
-        $"CREATE INDEX IF NOT EXISTS {Table(table)[..^1]}$seq\" ON {Table(table)} ({SequenceColumn})";
 
     public override IReadOnlyList<string> CreateEventTables() =>
     [

@@ -53,6 +53,21 @@ public abstract partial class RecordStoreContract
     }
 
     [Fact]
+    public async Task Kept_duplicates_scattered_through_a_large_batch_are_no_events()
+    {
+        await Store.EnsureTableAsync(Table, Simple);
+        // Every third key already stored; 2,500 rows span several of a store's multi-row statements.
+        var stored = Enumerable.Range(0, 2_500).Where(i => i % 3 == 0).Select(i => Row($"K{i}", 1, "x", (long)i, 1.0)).ToArray();
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, stored));
+        var recorder = new Recorder();
+        var rows = Enumerable.Range(0, 2_500).Select(i => Row($"K{i}", 1, "y", (long)i, 2.0)).ToArray();
+        var result = (await Store.WriteAsync(Table, [Batch(DuplicateKeyHandling.Ignore, rows)], 10, recorder)).Single();
+        Assert.Equal(new WriteResult(2_500, 2_500 - stored.Length, stored.Length), result);
+        Assert.Equal(Enumerable.Range(0, 2_500).Where(i => i % 3 != 0), recorder.Events.Select(e => e.Row));
+        Assert.Equal(recorder.Events.Count, recorder.Events.Select(e => e.Sequence).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Rows_that_are_not_stored_are_events_with_sequences_of_their_own()
     {
         await Store.EnsureTableAsync(Table, Simple);
