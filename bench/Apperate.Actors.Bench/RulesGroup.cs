@@ -9,13 +9,13 @@ namespace Apperate.Actors.Bench;
 
 /// <summary>
 /// The <c>rules</c> group: event → webhook latency with keyed rules that each match one symbol, batched write
-/// throughput with rules that never match (keyed and unkeyed) against the same load without rules, and the compiled
+/// throughput with rules that never match (keyed, threshold, and rules no index narrows) against the same load without rules, and the compiled
 /// condition micro-benchmark. See bench/README.md, "The rules group".
 /// </summary>
 internal sealed partial class Bench
 {
     // Targets of the rules engine (the brief of the rules group; bench/README.md).
-    private const double WebhookP50Target = 10, WebhookP99Target = 50, WebhookP99HighTarget = 100, KeyedFewShareTarget = 0.85, KeyedManyShareTarget = 0.70, ConditionNsTarget = 200;
+    private const double WebhookP50Target = 10, WebhookP99Target = 50, WebhookP99HighTarget = 100, FewShareTarget = 0.85, ManyShareTarget = 0.70, ConditionNsTarget = 200;
 
     /// <summary>Every paced sender sends one record per this interval; the senders are as many as the rate needs.</summary>
     private static readonly TimeSpan EventInterval = TimeSpan.FromMilliseconds(10);
@@ -56,15 +56,17 @@ internal sealed partial class Bench
         var many = o.Smoke ? 100 : 1_000;
         var none = new List<double>();
         await RuleBatchBaselineAsync(RulesBaselineId, "before the runs with rules", none);
-        var keyedFew = await RuleBatchScenarioAsync(receiver, "rules-batch-keyed-100", $"8. async POST /record, 100/request, {few:N0} keyed rules that never match", "RULESKEYED" + few, few, keyed: true);
-        var keyedMany = await RuleBatchScenarioAsync(receiver, "rules-batch-keyed-1000", $"8. async POST /record, 100/request, {many:N0} keyed rules that never match", "RULESKEYED" + many, many, keyed: true);
-        var unkeyed = await RuleBatchScenarioAsync(receiver, "rules-batch-unkeyed-100", $"8. async POST /record, 100/request, {few:N0} unkeyed rules that never pass (informative)", "RULESUNKEYED" + few, few, keyed: false);
+        var keyedFew = await RuleBatchScenarioAsync(receiver, "rules-batch-keyed-100", $"8. async POST /record, 100/request, {few:N0} keyed rules that never match", "RULESKEYED" + few, few, RuleShape.Keyed);
+        var keyedMany = await RuleBatchScenarioAsync(receiver, "rules-batch-keyed-1000", $"8. async POST /record, 100/request, {many:N0} keyed rules that never match", "RULESKEYED" + many, many, RuleShape.Keyed);
+        var thresholdFew = await RuleBatchScenarioAsync(receiver, "rules-batch-threshold-100", $"8. async POST /record, 100/request, {few:N0} threshold rules that never pass", "RULESTHRESHOLD" + few, few, RuleShape.Threshold);
+        var thresholdMany = await RuleBatchScenarioAsync(receiver, "rules-batch-threshold-1000", $"8. async POST /record, 100/request, {many:N0} threshold rules that never pass", "RULESTHRESHOLD" + many, many, RuleShape.Threshold);
+        var unindexed = await RuleBatchScenarioAsync(receiver, "rules-batch-unindexed-100", $"8. async POST /record, 100/request, {few:N0} rules no index can narrow, that never pass (informative)", "RULESUNINDEXED" + few, few, RuleShape.Unindexed);
         await RuleBatchBaselineAsync(RulesBaselineId + "-after", "after the runs with rules", none);
 
         if (none.Count == 0) return;
         var baseline = none.Average();
         var baselineName = none.Count == 2 ? $"{RulesBaselineId} and {RulesBaselineId}-after (mean)" : RulesBaselineId;
-        foreach (var (s, share) in new[] { (keyedFew, (double?)KeyedFewShareTarget), (keyedMany, KeyedManyShareTarget), (unkeyed, null) })
+        foreach (var (s, share) in new[] { (keyedFew, (double?)FewShareTarget), (keyedMany, ManyShareTarget), (thresholdFew, FewShareTarget), (thresholdMany, ManyShareTarget), (unindexed, null) })
         {
             if (s.Error is not null || s.StoredRecordsPerSecond is not { } stored) continue;
             var ratio = stored / baseline;
@@ -293,7 +295,7 @@ internal sealed partial class Bench
         }
     }
 
-    private async Task<ScenarioReport> RuleBatchScenarioAsync(WebhookReceiver receiver, string id, string title, string tag, int rules, bool keyed)
+    private async Task<ScenarioReport> RuleBatchScenarioAsync(WebhookReceiver receiver, string id, string title, string tag, int rules, RuleShape shape)
     {
         var s = new ScenarioReport { Id = id, Title = title, Concurrency = o.BatchConcurrency, Rules = rules };
         _report.Scenarios.Add(s);
@@ -301,9 +303,12 @@ internal sealed partial class Bench
         {
             // Never called: a sink that is not registered, so a request to it would count as unrouted.
             var nowhere = new WebhookSink(tag, 1, 1);
-            string Rule(string ds, int k) => keyed
-                ? KeyedRule(ds, $"bench {tag} {k}", $"X{k}", "0", receiver.Url(nowhere, k))
-                : UnkeyedRule(ds, $"bench {tag} {k}", receiver.Url(nowhere, k));
+            string Rule(string ds, int k) => shape switch
+            {
+                RuleShape.Keyed => KeyedRule(ds, $"bench {tag} {k}", $"X{k}", "0", receiver.Url(nowhere, k)),
+                RuleShape.Threshold => ThresholdRule(ds, $"bench {tag} {k}", 1_000_000_000_000L + k, receiver.Url(nowhere, k)),
+                _ => UnindexedRule(ds, $"bench {tag} {k}", $"Z{k}", receiver.Url(nowhere, k)),
+            };
             var ruleIds = new string[rules];
             var unrouted = receiver.Unrouted;
             var run = await RuleBatchLoadAsync(tag, async ds =>
@@ -316,16 +321,19 @@ internal sealed partial class Bench
             var path = $"/v1/record/{Ws}/{run.Dataset}";
             s.Request = $"POST {path}  Authorization: Bearer $TOKEN, Content-Type: application/json";
             s.Load = $"{o.BatchConcurrency} concurrent clients on {o.BatchConcurrency} HTTP/1.1 keep-alive connections, each sending its next request as soon as the previous one is answered, for {Duration:0.#} s (scenario 2's load)";
-            s.Payload = $"a JSON array of {RuleBatchRows} record objects, symbols S0000…S{Payloads.SymbolCount - 1:D4}; " + (keyed
-                ? $"{rules:N0} rules on the dataset, rule k: symbol = X{{k}} and price > 0 with a webhook output: they fix keys the load never writes, so the key index skips them"
-                : $"{rules:N0} rules on the dataset, rule k: price > 1e12 with a webhook output: they fix no key, so every record is evaluated against every one, and none passes");
+            s.Payload = $"a JSON array of {RuleBatchRows} record objects, symbols S0000…S{Payloads.SymbolCount - 1:D4}; {rules:N0} rules on the dataset, " + shape switch
+            {
+                RuleShape.Keyed => "rule k: symbol = X{k} and price > 0 with a webhook output: they fix keys the load never writes, so the key index skips them",
+                RuleShape.Threshold => "rule k: price > 1e12 + k with a webhook output: they fix no key, and the threshold index finds none of them for a record's price",
+                _ => "rule k: symbol endsWith Z{k} with a webhook output: no index narrows them, so every record is evaluated against every one, and none passes",
+            };
             s.Apply(run.Load);
             s.Cpu = run.Cpu;
             s.Memory = run.Memory;
             s.Verification = run.Verification;
             s.DrainSeconds = run.Verification.WaitedSeconds;
             s.StoredRecordsPerSecond = run.StoredRate;
-            var counted = keyed ? "ran 0 (the key index skips them), passed 0" : $"ran = failed = {rules:N0} × the records stored ({run.Verification.Stored:N0}), passed 0";
+            var counted = shape == RuleShape.Keyed ? "ran 0 (the key index skips them), passed 0" : $"ran = failed = {rules:N0} × the records stored ({run.Verification.Stored:N0}), passed 0";
             s.Notes.Add(await RuleCountersNoteAsync(ruleIds, "expected: " + counted));
             if (receiver.Unrouted != unrouted) s.Error = $"{receiver.Unrouted - unrouted} webhook(s) arrived for rules that can never pass";
             Log($"{id}: {s.RecordsPerSecond:N0} records/s acknowledged, {run.StoredRate:N0} stored/s, p99 {s.Latency.P99Ms:0.0} ms, 429s {s.Rejected429:N0}, " +
@@ -345,9 +353,26 @@ internal sealed partial class Bench
     private string KeyedRule(string ds, string name, string symbol, string above, Uri webhook) =>
         $$"""{"ruleName":"{{name}}","type":"all","index":["{{Ws}}:DATASET:{{ds}}:symbol","{{Ws}}:DATASET:{{ds}}:price"],"conditions":[["$index[0]","=","{{symbol}}"],["$index[1]",">",{{above}}]],"outputs":[{"method":"webhook","url":"{{webhook}}","frequency":0}]}""";
 
-    /// <summary>A rule that fixes no key and never passes on the bench's records: <c>price &gt; 1e12</c>, one webhook output.</summary>
-    private string UnkeyedRule(string ds, string name, Uri webhook) =>
-        $$"""{"ruleName":"{{name}}","type":"all","index":["{{Ws}}:DATASET:{{ds}}:price"],"conditions":[["$index[0]",">",1000000000000]],"outputs":[{"method":"webhook","url":"{{webhook}}","frequency":0}]}""";
+    /// <summary>A rule that fixes no key and never passes on the bench's records, narrowed by the threshold index: <c>price &gt; <paramref name="above"/></c>, one webhook output.</summary>
+    private string ThresholdRule(string ds, string name, long above, Uri webhook) =>
+        $$"""{"ruleName":"{{name}}","type":"all","index":["{{Ws}}:DATASET:{{ds}}:price"],"conditions":[["$index[0]",">",{{above}}]],"outputs":[{"method":"webhook","url":"{{webhook}}","frequency":0}]}""";
+
+    /// <summary>A rule no index narrows and that never passes on the bench's records: <c>symbol endsWith <paramref name="suffix"/></c>, one webhook output.</summary>
+    private string UnindexedRule(string ds, string name, string suffix, Uri webhook) =>
+        $$"""{"ruleName":"{{name}}","type":"all","index":["{{Ws}}:DATASET:{{ds}}:symbol"],"conditions":[["$index[0]","endsWith","{{suffix}}"]],"outputs":[{"method":"webhook","url":"{{webhook}}","frequency":0}]}""";
+
+    /// <summary>The kinds of rules the batched-throughput scenarios create.</summary>
+    private enum RuleShape
+    {
+        /// <summary>Found through the key index.</summary>
+        Keyed,
+
+        /// <summary>Found through the threshold index.</summary>
+        Threshold,
+
+        /// <summary>Evaluated for every record.</summary>
+        Unindexed,
+    }
 
     /// <summary>Creates rules 0 … <paramref name="count"/> − 1 (two requests at a time: the dataset grain takes them one by one anyway); returns the seconds it took.</summary>
     private async Task<double> CreateRulesAsync(int count, Func<int, string> body, Action<int, string, string?> created)

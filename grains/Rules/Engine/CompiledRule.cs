@@ -27,7 +27,7 @@ public sealed class CompiledRule
     private readonly bool _all;
     private readonly bool _hasDates;
 
-    internal CompiledRule(RuleDefinition definition, FactRef[] facts, FactRef[] additional, bool[] additionalLocal, ConditionEvaluator[] conditions, string[]? keys)
+    internal CompiledRule(RuleDefinition definition, FactRef[] facts, FactRef[] additional, bool[] additionalLocal, ConditionEvaluator[] conditions, string[]? keys, RuleFilter? filter)
     {
         Definition = definition;
         Facts = facts;
@@ -38,6 +38,7 @@ public sealed class CompiledRule
         _all = definition.Type == RuleMatch.All;
         _hasDates = Array.Exists(_operands, o => o == OperandType.Date);
         Keys = keys;
+        Filter = filter;
         IsStateful = Array.Exists(conditions, c => c.IsStateful);
     }
 
@@ -63,6 +64,9 @@ public sealed class CompiledRule
     /// literal becomes the invariant decimal text records are keyed by. Callers use it to skip the rule for other keys.
     /// </remarks>
     public string[]? Keys { get; }
+
+    /// <summary>A condition on one property that every record the rule passes for meets, for an index to look up; null when none fits.</summary>
+    public RuleFilter? Filter { get; }
 
     /// <summary>True when a condition keeps per-key state (<c>changedBy%</c>, <c>crossesAbove</c>, <c>crossesBelow</c>).</summary>
     public bool IsStateful { get; }

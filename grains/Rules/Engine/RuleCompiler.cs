@@ -65,7 +65,7 @@ public static class RuleCompiler
         if (errors.Count > 0) throw new ApperateException(ErrorKind.Invalid, $"rule {rule.Id} does not fit dataset {dataset.DatasetId}: {string.Join("; ", errors)}", errors);
         var resolved = Array.ConvertAll(facts, f => f!);
         var compiled = Array.ConvertAll(conditions, c => c!);
-        return new CompiledRule(rule, resolved, additional, local, compiled, KeyFilter(rule.Type, compiled, resolved, dataset));
+        return new CompiledRule(rule, resolved, additional, local, compiled, KeyFilter(rule.Type, compiled, resolved, dataset), RuleFilter.Choose(rule.Type, compiled, resolved));
     }
 
     private static FactRef? Resolve(string text, string field, DatasetDefinition dataset, List<FieldError> errors)

@@ -38,14 +38,36 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
         var state = new KeyState();
         var results = new bool[Math.Max(1, rules.All.Length == 0 ? 1 : rules.All.Max(r => r.Compiled.ConditionCount))];
         var columns = new PropertyDefinition[commit.Batches.Count][];
+        var filtered = rules.Filtered;
+        var filterColumns = new int[filtered.Groups][];
+        var events = 0L;
         foreach (var e in commit.Events)
         {
             var batch = commit.Batches[e.Batch];
             if (batch.NoEvents) continue;
+            events++;
             var row = batch.Rows[e.Row];
             var props = columns[e.Batch] ??= Columns(batch);
             foreach (var rule in rules.Unkeyed) Evaluate(rule, commit, changes, state, results, e, batch, props, row, now);
+            for (var g = 0; g < filtered.Groups; g++)
+            {
+                var positions = filterColumns[g] ??= FilterColumns(commit, filtered.Property(g));
+                var p = positions[e.Batch];
+                foreach (var rule in filtered.Admitted(g, (uint)p < (uint)row.Values.Length ? row.Values[p] : null)) Evaluate(rule, commit, changes, state, results, e, batch, props, row, now);
+            }
             foreach (var rule in rules.Keyed(row.Key)) Evaluate(rule, commit, changes, state, results, e, batch, props, row, now);
+        }
+        // A filtered rule ran on every event as the others that fix no key do: those its filter turned away failed.
+        if (events > 0)
+        {
+            foreach (var rule in filtered.Rules)
+            {
+                var change = changes.For(rule.Runtime);
+                var turnedAway = events - change.Ran;
+                change.Ran += turnedAway;
+                change.Failed += turnedAway;
+                change.Evaluated = now;
+            }
         }
         changes.WriteTo(commit, Environment.TickCount64);
     }
@@ -99,6 +121,15 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
         }
         if (sent) change.Sent++;
         else change.Throttled++;
+    }
+
+    /// <summary>Where <paramref name="property"/> is in the rows of each batch of the write; -1 where a batch does not carry it.</summary>
+    private static int[] FilterColumns(CommitContext commit, string property)
+    {
+        var positions = new int[commit.Batches.Count];
+        for (var b = 0; b < positions.Length; b++)
+            positions[b] = Array.FindIndex(commit.Batches[b].Columns, c => string.Equals(c, property, StringComparison.OrdinalIgnoreCase));
+        return positions;
     }
 
     private PropertyDefinition[] Columns(RecordBatch batch) =>

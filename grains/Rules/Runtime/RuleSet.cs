@@ -33,9 +33,10 @@ public sealed class ActiveRule
 }
 
 /// <summary>
-/// The active rules of one dataset, indexed by key: a record is evaluated only by the rules that can pass for its key
-/// (those whose conditions fix the key, found by a dictionary lookup) and the rules that do not fix it. Immutable: a
-/// rule change builds a new set, and a commit evaluates against the set it started with.
+/// The active rules of one dataset, indexed: a record is evaluated only by the rules that can pass for it — those whose
+/// conditions fix its key (a dictionary lookup), those whose <see cref="RuleFilter"/> admits it (see
+/// <see cref="FilterIndex"/>), and those that can be narrowed neither way. Immutable: a rule change builds a new set,
+/// and a commit evaluates against the set it started with.
 /// </summary>
 public sealed class RuleSet
 {
@@ -50,6 +51,7 @@ public sealed class RuleSet
         All = [.. rules];
         var byKey = new Dictionary<string, List<ActiveRule>>(StringComparer.Ordinal);
         var unkeyed = new List<ActiveRule>();
+        var filtered = new List<ActiveRule>();
         var others = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var rule in rules)
         {
@@ -61,6 +63,10 @@ public sealed class RuleSet
                     list.Add(rule);
                 }
             }
+            else if (rule.Compiled.Filter is not null)
+            {
+                filtered.Add(rule);
+            }
             else
             {
                 unkeyed.Add(rule);
@@ -70,6 +76,7 @@ public sealed class RuleSet
         }
         _byKey = byKey.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
         Unkeyed = [.. unkeyed];
+        Filtered = new FilterIndex(filtered);
         AdditionalDatasets = [.. others];
     }
 
@@ -81,6 +88,9 @@ public sealed class RuleSet
 
     /// <summary>Rules evaluated for every record.</summary>
     public ActiveRule[] Unkeyed { get; }
+
+    /// <summary>Rules that fix no key, evaluated for the records their filter admits.</summary>
+    public FilterIndex Filtered { get; }
 
     /// <summary>Datasets (other than the rules' own) whose latest record of a key is reported as an additional fact.</summary>
     public string[] AdditionalDatasets { get; }

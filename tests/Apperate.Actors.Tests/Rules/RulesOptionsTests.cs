@@ -15,7 +15,7 @@ public sealed class RulesOptionsTests
         Assert.Equal(RetrySchedule.Default, options.RetrySchedule);
         Assert.Empty(options.AllowedWebhookHosts);
         Assert.Equal(TimeSpan.FromSeconds(15), options.Timeout);
-        Assert.Equal(4, options.MaxConcurrencyPerHost);
+        Assert.Equal(32, options.MaxConcurrencyPerHost);
         Assert.Equal(20, options.BreakerThreshold);
         Assert.Equal(TimeSpan.FromMinutes(5), options.BreakerProbeInterval);
         Assert.Equal(TimeSpan.FromDays(7), options.AlertRetention);

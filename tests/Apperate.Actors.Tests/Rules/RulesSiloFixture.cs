@@ -12,6 +12,9 @@ public sealed class RulesSiloFixture : IAsyncLifetime
     /// <summary>Attempts at once, 300 ms and 600 ms after a failure: the third failure is a dead letter.</summary>
     public const string RetrySchedule = "0,300ms,600ms";
 
+    /// <summary>Requests in flight per destination host: few, so a hanging receiver fills its slots quickly.</summary>
+    public const int MaxConcurrencyPerHost = 4;
+
     /// <summary>The silo arguments that allow loopback receivers and shorten the retry schedule.</summary>
     public static readonly string[] Arguments =
     [
@@ -19,6 +22,7 @@ public sealed class RulesSiloFixture : IAsyncLifetime
         "--Apperate:Rules:AllowedWebhookHosts:1=localhost",
         $"--Apperate:Rules:RetrySchedule={RetrySchedule}",
         "--Apperate:Rules:Timeout=00:00:03",
+        $"--Apperate:Rules:MaxConcurrencyPerHost={MaxConcurrencyPerHost}",
     ];
 
     public SiloProcess Silo { get; } = new(extraArguments: Arguments);

@@ -198,11 +198,11 @@ public sealed class WebhookSenderTests
     }
 
     [Fact]
-    public async Task Sent_through_host_slots_a_receiver_sees_at_most_four_at_once()
+    public async Task Sent_through_host_slots_a_receiver_sees_at_most_the_limit_at_once()
     {
         await using var receiver = await StartAsync();
         receiver.Answer(Path, WebhookAnswer.Slow(TimeSpan.FromMilliseconds(200)));
-        await using var services = Services(["127.0.0.1"]);
+        await using var services = Services(["127.0.0.1"], perHost: 4);
         var hosts = services.GetRequiredService<WebhookHosts>();
         var sender = Sender(services);
 
@@ -296,9 +296,10 @@ public sealed class WebhookSenderTests
 
     private static WebhookSender Sender(ServiceProvider services) => services.GetRequiredService<WebhookSender>();
 
-    private static ServiceProvider Services(string[] allowed, string timeout = "00:00:15", TimeProvider? time = null)
+    private static ServiceProvider Services(string[] allowed, string timeout = "00:00:15", TimeProvider? time = null, int? perHost = null)
     {
         var settings = new Dictionary<string, string?> { ["Apperate:Rules:Timeout"] = timeout };
+        if (perHost is { } limit) settings["Apperate:Rules:MaxConcurrencyPerHost"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         for (var i = 0; i < allowed.Length; i++) settings[$"Apperate:Rules:AllowedWebhookHosts:{i}"] = allowed[i];
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddLogging();

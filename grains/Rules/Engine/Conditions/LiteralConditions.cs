@@ -22,8 +22,10 @@ internal sealed class NumberCondition(int fact, OperatorKind op, Num literal) : 
 /// <summary><c>between [low, high]</c> on numbers, both bounds included.</summary>
 internal sealed class NumberBetweenCondition(int fact, Num low, Num high) : ConditionEvaluator(fact)
 {
+    public Num Low { get; } = low;
+
     public override bool Evaluate(ref FactReader facts, IConditionState state, int condition) =>
-        facts.TryNumber(Fact, out var value) && Num.Compare(value, low) >= 0 && Num.Compare(value, high) <= 0;
+        facts.TryNumber(Fact, out var value) && Num.Compare(value, Low) >= 0 && Num.Compare(value, high) <= 0;
 }
 
 /// <summary>A boolean fact against <c>true</c> or <c>false</c>: <c>=</c> / <c>!=</c>.</summary>
