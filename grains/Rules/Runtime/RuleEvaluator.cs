@@ -41,6 +41,9 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
         var filtered = rules.Filtered;
         var filterColumns = new int[filtered.Groups][];
         var events = 0L;
+        // The rules evaluated for every record keep their change and bound columns at hand: no lookups per record.
+        var unkeyed = rules.Unkeyed;
+        var slots = new Slot[unkeyed.Length];
         foreach (var e in commit.Events)
         {
             var batch = commit.Batches[e.Batch];
@@ -48,7 +51,14 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
             events++;
             var row = batch.Rows[e.Row];
             var props = columns[e.Batch] ??= Columns(batch);
-            foreach (var rule in rules.Unkeyed) Evaluate(rule, commit, changes, state, results, e, batch, props, row, now);
+            for (var i = 0; i < unkeyed.Length; i++)
+            {
+                ref var slot = ref slots[i];
+                var rule = unkeyed[i];
+                slot.Change ??= changes.For(rule.Runtime);
+                if (slot.Positions is null || slot.Batch != e.Batch) (slot.Positions, slot.Batch) = (changes.Positions(rule, e.Batch, batch.Columns), e.Batch);
+                Evaluate(rule, slot.Change, slot.Positions, commit, changes, state, results, e, batch, props, row, now);
+            }
             for (var g = 0; g < filtered.Groups; g++)
             {
                 var positions = filterColumns[g] ??= FilterColumns(commit, filtered.Property(g));
@@ -86,10 +96,12 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
     }
 
     private void Evaluate(ActiveRule rule, CommitContext commit, Changes changes, KeyState state, bool[] results,
+        RecordEvent e, RecordBatch batch, PropertyDefinition[] columns, RecordRow row, long now) =>
+        Evaluate(rule, changes.For(rule.Runtime), changes.Positions(rule, e.Batch, batch.Columns), commit, changes, state, results, e, batch, columns, row, now);
+
+    private void Evaluate(ActiveRule rule, RuleChange change, int[] positions, CommitContext commit, Changes changes, KeyState state, bool[] results,
         RecordEvent e, RecordBatch batch, PropertyDefinition[] columns, RecordRow row, long now)
     {
-        var change = changes.For(rule.Runtime);
-        var positions = changes.Positions(rule, e.Batch, batch.Columns);
         state.Bind(rule.Runtime, change, row.Key, batch.FreezeState);
         var passed = rule.Compiled.Evaluate(row.Values, positions, state, results);
         change.Ran++;
@@ -134,6 +146,14 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
 
     private PropertyDefinition[] Columns(RecordBatch batch) =>
         Array.ConvertAll(batch.Columns, c => dataset.Schema.Find(c) ?? new PropertyDefinition(c, PropertyType.Any));
+
+    /// <summary>A rule evaluated for every record: its change in this write, and its columns in the batch last seen.</summary>
+    private struct Slot
+    {
+        public RuleChange? Change;
+        public int[]? Positions;
+        public int Batch;
+    }
 
     /// <summary>The per-key state view a compiled rule sees while one record is evaluated.</summary>
     private sealed class KeyState : IConditionState
