@@ -22,7 +22,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     /// <summary>The rules group's scenarios that write through the service (the condition rows run in the bench process).</summary>
     private static readonly string[] RuleWebhookScenarios = ["rules-webhook-1k", "rules-webhook-10k"];
 
-    private static readonly string[] RuleBatchScenarios = ["rules-batch-keyed-100", "rules-batch-keyed-1000", "rules-batch-unkeyed-100"];
+    private static readonly string[] RuleBatchScenarios = ["rules-batch-keyed-100", "rules-batch-keyed-1000", "rules-batch-threshold-100", "rules-batch-threshold-1000", "rules-batch-unindexed-100"];
 
     private static readonly string[] ConditionScenarios = ["rules-condition-price", "rules-condition-all3"];
 
@@ -105,8 +105,8 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
             Assert.Equal(0, s.GetProperty("errors").GetInt64());
             Assert.True(s.GetProperty("verification").GetProperty("matched").GetBoolean(), context);
             Assert.Contains(s.GetProperty("ratios").EnumerateArray(), r => r.GetProperty("kind").GetString() == "rules0" && r.GetProperty("value").GetDouble() > 0);
-            // The unkeyed variant is informative: no target, a note instead.
-            if (id.Contains("unkeyed", StringComparison.Ordinal))
+            // The unindexed variant is informative: no target, a note instead.
+            if (id.Contains("unindexed", StringComparison.Ordinal))
                 Assert.Contains(s.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("no target", StringComparison.Ordinal));
             else
                 Assert.NotEmpty(s.GetProperty("targets").EnumerateArray());
