@@ -51,10 +51,34 @@ public sealed record DataQuery(
 {
     /// <summary>The default query: the single newest record.</summary>
     public static readonly DataQuery Latest = new(null, null, 1, 0, false, SortOrder.Descending, 1, [], null);
+
+    /// <summary>Only records whose commit sequence (<see cref="StoredRow.Id"/>) is above this: what changed after it.</summary>
+    [Id(9)]
+    public long? AfterSequence { get; init; }
+
+    /// <summary>Only records whose commit sequence is at most this: the dataset as of that commit.</summary>
+    [Id(10)]
+    public long? ThroughSequence { get; init; }
+
+    /// <summary>Select and return in commit order (oldest first) instead of by index date; <see cref="Oldest"/> and <see cref="Sort"/> are then ignored.</summary>
+    [Id(11)]
+    public bool BySequence { get; init; }
+
+    /// <summary>Only records of these keys (with <see cref="KeySelector.All"/>); null selects every key.</summary>
+    [Id(12)]
+    public string[]? Keys { get; init; }
+
+    /// <summary>Only records written (inserted or replaced) at or after this time, epoch ms.</summary>
+    [Id(13)]
+    public long? UpdatedSince { get; init; }
+
+    /// <summary>A read of what was committed after <paramref name="after"/>, in commit order, at most <paramref name="limit"/> records.</summary>
+    public static DataQuery Changes(long after, int limit, string[]? keys = null, string[]? properties = null) =>
+        new(null, null, limit, 0, true, SortOrder.Ascending, 1, [], properties) { AfterSequence = after, BySequence = true, Keys = keys };
 }
 
 /// <summary>A stored record as read back.</summary>
-/// <param name="Id">The store's row id (stable across replace).</param>
+/// <param name="Id">The record's commit sequence: the number its dataset gave the write that inserted or last replaced it (a replace gives it a new one).</param>
 /// <param name="Key">Key.</param>
 /// <param name="Subkey">Subkey, empty when none.</param>
 /// <param name="Date">Index date, epoch ms.</param>

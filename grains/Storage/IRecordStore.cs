@@ -21,18 +21,22 @@ public interface IRecordStore
 
     /// <summary>
     /// Stores the batches in order in one transaction (all or nothing) and returns one result per batch.
-    /// Duplicates (same key, subkey, date) are kept or replaced per batch; a replace keeps the row id.
-    /// New rows get ids above every stored id, in arrival order (rows with equal dates are read in id order); ids may skip values.
+    /// Duplicates (same key, subkey, date) are kept or replaced per batch.
     /// Batches with <see cref="RecordBatch.Persist"/> false are skipped and reported as <see cref="WriteResult.Empty"/> with their row count received.
     /// </summary>
     /// <remarks>
-    /// Every row inserted or replaced gets the table's next commit sequence (a number per table, in row order, above
-    /// every sequence given before, kept in the same database and advanced in the same transaction; it may skip values).
+    /// Every row inserted or replaced gets the table's next commit sequence as its id (a number per table, in row
+    /// order, above every sequence given before, kept in the same database and advanced in the same transaction; it
+    /// may skip values): a replaced row gets a new id. So ids follow commit order, rows with equal dates are read in
+    /// commit order, and "what changed after sequence n" is the rows with ids above n (<see cref="DataQuery.AfterSequence"/>).
     /// With a <paramref name="participant"/>, the rows of batches that are not stored get sequences too, and the
     /// participant sees every event (<see cref="RecordEvent"/>) inside the transaction and adds alerts and rule state to it:
     /// an alert exists if and only if its record committed.
     /// </remarks>
     Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The table's last commit sequence: the highest given so far (0 when none), whether or not its rows are still stored.</summary>
+    Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default);
 
     /// <summary>Distinct keys of the table in key order, at most <paramref name="limit"/>.</summary>
     Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default);

@@ -26,15 +26,13 @@ public sealed record SqlQuery(string Sql, IReadOnlyList<KeyValuePair<string, obj
 /// </remarks>
 public abstract partial class SqlText
 {
+    /// <summary>The row id, which is the commit sequence of the row's last insert or replace (see <see cref="IRecordStore.WriteAsync"/>).</summary>
     public const string IdColumn = "_system_id";
     public const string KeyColumn = "_system_key";
     public const string SubkeyColumn = "_system_subkey";
     public const string DateColumn = "_system_date";
     public const string UpdatedColumn = "_system_updated";
     public const string ExtraColumn = "_system_extra";
-
-    /// <summary>The commit sequence of the row's last insert or replace (null for rows stored before sequences existed).</summary>
-    public const string SequenceColumn = "_system_seq";
 
     /// <summary>The system columns in the order every query reads them, before the property columns.</summary>
     public const string SystemColumns = $"{IdColumn}, {KeyColumn}, {SubkeyColumn}, {DateColumn}, {UpdatedColumn}, {ExtraColumn}";
@@ -47,6 +45,7 @@ public abstract partial class SqlText
     public const string DateParameter = "@d";
     public const string UpdatedParameter = "@u";
     public const string ExtraParameter = "@x";
+    /// <summary>The row's id: its commit sequence.</summary>
     public const string SequenceParameter = "@q";
 
     private static readonly object True = true;
@@ -125,7 +124,7 @@ public abstract partial class SqlText
         var sql = new StringBuilder();
         sql.Append("INSERT INTO ").Append(Table(table))
             .Append(" (").Append(KeyColumn).Append(", ").Append(SubkeyColumn).Append(", ").Append(DateColumn)
-            .Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn).Append(", ").Append(SequenceColumn);
+            .Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn).Append(", ").Append(IdColumn);
         foreach (var c in quoted) sql.Append(", ").Append(c);
         sql.Append(") VALUES (").Append(KeyParameter).Append(", ").Append(SubkeyParameter).Append(", ").Append(DateParameter)
             .Append(", ").Append(UpdatedParameter).Append(", ").Append(ExtraParameter).Append(", ").Append(SequenceParameter);
@@ -170,9 +169,9 @@ public abstract partial class SqlText
         }
 
         var parameters = new List<KeyValuePair<string, object>>();
-        var where = Where(properties, selector, query.From, query.To, query.Conditions, parameters);
+        var where = Where(properties, selector, query.From, query.To, query.Conditions, parameters, query);
         var direction = query.Oldest ? "ASC" : "DESC";
-        var orderBy = $"ORDER BY {DateColumn} {direction}, {IdColumn} {direction}";
+        var orderBy = query.BySequence ? $"ORDER BY {IdColumn} ASC" : $"ORDER BY {DateColumn} {direction}, {IdColumn} {direction}";
 
         var select = new StringBuilder(SystemColumns);
         foreach (var c in columns) select.Append(", ").Append(Column(c.Name));
@@ -199,7 +198,7 @@ public abstract partial class SqlText
         }
 
         // Keys are unique on (date, id), so reading in selection order and reversing equals sorting in output order.
-        var reverse = query.Oldest != (query.Sort == SortOrder.Ascending);
+        var reverse = !query.BySequence && query.Oldest != (query.Sort == SortOrder.Ascending);
         return new SqlQuery(sql.ToString(), parameters, columns.ToArray(), output, reverse);
     }
 
@@ -311,10 +310,17 @@ public abstract partial class SqlText
         long? from,
         long? to,
         AttributeCondition[] conditions,
-        List<KeyValuePair<string, object>> parameters)
+        List<KeyValuePair<string, object>> parameters,
+        DataQuery? query = null)
     {
         var terms = new List<string>();
         if (selector.Key is not null) terms.Add($"{KeyColumn} = {AddParameter(parameters, selector.Key)}");
+        if (query?.Keys is { } keys)
+            terms.Add(keys.Length == 0 ? "1 = 0" : $"{KeyColumn} IN ({string.Join(", ", keys.Select(k => AddParameter(parameters, k)))})");
+        // The id is the commit sequence, so "changed after" and "as of" are ranges of the primary key.
+        if (query?.AfterSequence is { } after) terms.Add($"{IdColumn} > {AddParameter(parameters, after)}");
+        if (query?.ThroughSequence is { } through) terms.Add($"{IdColumn} <= {AddParameter(parameters, through)}");
+        if (query?.UpdatedSince is { } since) terms.Add($"{UpdatedColumn} >= {AddParameter(parameters, since)}");
         if (selector.Subkey is not null) terms.Add($"{SubkeyColumn} = {AddParameter(parameters, selector.Subkey)}");
         if (from is not null) terms.Add($"{DateColumn} >= {AddParameter(parameters, from.Value)}");
         if (to is not null) terms.Add($"{DateColumn} <= {AddParameter(parameters, to.Value)}");

@@ -29,42 +29,26 @@ public sealed partial class MySqlRecordStore
         }
     }
 
-    /// <summary>Tables created by an older version gain the sequence column at their first write.</summary>
-    private async Task EnsureSequencedAsync(string table, CancellationToken cancellationToken)
-    {
-        await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
-        if (sequenced.ContainsKey(table)) return;
-        await schemaLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            var text = await DialectAsync(connection, cancellationToken).ConfigureAwait(false);
-            var existing = await ExistingColumnsAsync(connection, text, table, cancellationToken).ConfigureAwait(false);
-            if (existing.Count > 0 && !existing.ContainsKey(SqlText.SequenceColumn))
-            {
-                try
-                {
-                    await ExecuteAsync(connection, text.AddSequenceColumn(table), cancellationToken).ConfigureAwait(false);
-                }
-                catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.DuplicateFieldName)
-                {
-                    // Another silo added it at the same time.
-                }
-            }
-            sequenced[table] = true;
-        }
-        finally
-        {
-            schemaLock.Release();
-        }
-    }
-
+    /// <summary>
+    /// Locks the table's sequence row for the transaction and reads it. Row ids are commit sequences; a table written
+    /// by an older version (ids from AUTO_INCREMENT) has its sequence moved above every id at its first write here.
+    /// </summary>
     private async Task<long> LockSequenceAsync(MySqlConnection connection, MySqlTransaction transaction, string table, CancellationToken cancellationToken)
     {
         await using (var insert = Command(connection, transaction, MySqlText.Validation.InsertSequence, [new("@t", table)]))
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var read = Command(connection, transaction, Text.ReadSequence, [new("@t", table)]);
-        return Convert.ToInt64(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        var last = Convert.ToInt64(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        if (sequenced.ContainsKey(table)) return last;
+        await using (var max = Command(connection, transaction, Text.MaxId(table)))
+        {
+            if (await max.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long highest && highest > last)
+            {
+                last = highest;
+                await WriteSequenceAsync(connection, transaction, table, last, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return last;
     }
 
     private async Task WriteSequenceAsync(MySqlConnection connection, MySqlTransaction transaction, string table, long last, CancellationToken cancellationToken)
@@ -74,18 +58,17 @@ public sealed partial class MySqlRecordStore
     }
 
     /// <summary>
-    /// Adds the events of a chunk whose insert kept some stored rows: its new rows hold ids from the statement's first
-    /// inserted id on (at most one per row of the chunk), and the sequences they were given say which rows they are.
+    /// Adds the events of a chunk whose insert kept some stored rows: the rows it inserted are those whose ids (the
+    /// sequences the chunk's rows were given) are now in the table.
     /// </summary>
     private static async Task AddInsertedAsync(MySqlConnection connection, MySqlTransaction transaction, string table, int batchIndex, int firstRow, int rows,
-        long firstSequence, long firstId, List<RecordEvent> events, CancellationToken cancellationToken)
+        long firstSequence, List<RecordEvent> events, CancellationToken cancellationToken)
     {
         var stored = new HashSet<long>();
-        await using var command = Command(connection, transaction, MySqlText.Validation.InsertedSequences(table), [new("@a", firstId), new("@b", firstId + rows - 1)]);
+        await using var command = Command(connection, transaction, MySqlText.Validation.InsertedIds(table), [new("@a", firstSequence), new("@b", firstSequence + rows - 1)]);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                if (!reader.IsDBNull(0)) stored.Add(reader.GetInt64(0));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) stored.Add(reader.GetInt64(0));
         }
         for (var r = 0; r < rows; r++)
             if (stored.Contains(firstSequence + r)) events.Add(new RecordEvent(batchIndex, firstRow + r, firstSequence + r));

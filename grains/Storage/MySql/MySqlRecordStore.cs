@@ -117,14 +117,15 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
             foreach (var row in batch.Rows) Check(row, batch.Columns.Length);
         }
         if (!any) return results;
-        // DDL commits implicitly in MySQL: the event tables and the sequence column are made sure of before the transaction.
-        await EnsureSequencedAsync(table, cancellationToken).ConfigureAwait(false);
+        // DDL commits implicitly in MySQL: the event tables are made sure of before the transaction.
+        await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
 
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await WriteOnceAsync(table, batches, updated, participant, results, cancellationToken).ConfigureAwait(false);
+                sequenced[table] = true;
                 return results;
             }
             catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout && attempt < MaxAttempts)
@@ -132,6 +133,20 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
                 // The transaction was rolled back as a whole; running it again is safe.
             }
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default)
+    {
+        Text.Table(table);
+        await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, MySqlText.Validation.PeekSequence, [new("@t", table)]);
+        var last = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } value and not DBNull ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 0;
+        if (sequenced.ContainsKey(table)) return last;
+        // A table of an older version not yet written by this process: its ids may be above the stored sequence.
+        await using var max = Command(connection, null, MySqlText.Validation.MaxId(table));
+        return await max.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long highest && highest > last ? highest : last;
     }
 
     /// <inheritdoc />
@@ -229,7 +244,7 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
             {
                 var end = ChunkEnd(batch.Rows, start);
                 var chunk = new ArraySegment<RecordRow>(batch.Rows, start, end - start);
-                var (added, firstId) = await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Ignore, updated, cancellationToken).ConfigureAwait(false);
+                var added = await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Ignore, updated, cancellationToken).ConfigureAwait(false);
                 inserted += added;
                 if (replace && added < chunk.Count)
                     await ExecuteChunkAsync(connection, transaction, statements, table, shape, batch.Columns, chunk, batchFirst + start, DuplicateKeyHandling.Replace, updated, cancellationToken).ConfigureAwait(false);
@@ -239,7 +254,7 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
                     if (replace || added == chunk.Count)
                         for (var r = start; r < end; r++) events.Add(new RecordEvent(b, r, batchFirst + r));
                     else if (added > 0)
-                        await AddInsertedAsync(connection, transaction, table, b, start, chunk.Count, batchFirst + start, firstId, events, cancellationToken).ConfigureAwait(false);
+                        await AddInsertedAsync(connection, transaction, table, b, start, chunk.Count, batchFirst + start, events, cancellationToken).ConfigureAwait(false);
                 }
                 start = end;
             }
@@ -257,8 +272,8 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Executes one multi-row insert; returns the rows it affected and the id of the first row it inserted (LAST_INSERT_ID).</summary>
-    private static async Task<(long Affected, long FirstId)> ExecuteChunkAsync(
+    /// <summary>Executes one multi-row insert; returns the rows it affected.</summary>
+    private static async Task<long> ExecuteChunkAsync(
         MySqlConnection connection,
         MySqlTransaction transaction,
         Dictionary<(string, int, DuplicateKeyHandling), string> statements,
@@ -291,8 +306,7 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
             parameters.Add(new MySqlParameter { Value = sequence++ });
             foreach (var value in row.Values) parameters.Add(new MySqlParameter { Value = SqlText.ToDbValue(value) });
         }
-        var affected = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return (affected, command.LastInsertedId);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // Multi-row statements of at most MaxChunkRows rows and roughly MaxChunkBytes, well under max_allowed_packet.
@@ -404,7 +418,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
             $"CREATE TABLE IF NOT EXISTS {Table(table)} ({IdColumn} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, " +
             $"{KeyColumn} VARBINARY({MaxKeyBytes}) NOT NULL, {SubkeyColumn} VARBINARY({MaxKeyBytes}) NOT NULL DEFAULT '', " +
             $"{DateColumn} BIGINT NOT NULL, {UpdatedColumn} BIGINT NOT NULL, " +
-            $"{ExtraColumn} LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, {SequenceColumn} BIGINT NULL{columns}, " +
+            $"{ExtraColumn} LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL{columns}, " +
             $"UNIQUE KEY _system_key_date_subkey ({KeyColumn}, {DateColumn}, {SubkeyColumn}), " +
             $"KEY _system_key_date ({KeyColumn}, {DateColumn})" +
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC",
@@ -419,14 +433,14 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
             [new("@t", table)]);
     }
 
-    /// <summary>Gives a table of an older version its commit-sequence column.</summary>
-    public string AddSequenceColumn(string table) => $"ALTER TABLE {Table(table)} ADD COLUMN {SequenceColumn} BIGINT NULL";
+    /// <summary>The highest row id (<c>NULL</c> when empty): read from the end of the primary key.</summary>
+    public string MaxId(string table) => $"SELECT MAX({IdColumn}) FROM {Table(table)}";
 
     /// <summary>
-    /// The commit sequences of the rows with ids in [<c>@a</c>, <c>@b</c>]: the rows one insert statement added (its
-    /// ids are consecutive from LAST_INSERT_ID: the dataset grain is the table's only writer), read by the primary key.
+    /// The ids in [<c>@a</c>, <c>@b</c>], read by the primary key: ids are commit sequences, and the sequences of one
+    /// insert statement are given to its rows only, so the ids found are its rows that were inserted.
     /// </summary>
-    public string InsertedSequences(string table) => $"SELECT {SequenceColumn} FROM {Table(table)} WHERE {IdColumn} BETWEEN @a AND @b";
+    public string InsertedIds(string table) => $"SELECT {IdColumn} FROM {Table(table)} WHERE {IdColumn} BETWEEN @a AND @b";
 
     public override IReadOnlyList<string> CreateEventTables() =>
     [
@@ -449,6 +463,9 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
     public string InsertSequence => $"INSERT INTO {SequencesTable} (tbl, seq) VALUES (@t, 0) ON DUPLICATE KEY UPDATE seq = seq";
 
     public override string ReadSequence => $"SELECT seq FROM {SequencesTable} WHERE tbl = @t FOR UPDATE";
+
+    /// <summary>Reads a table's last commit sequence without locking it.</summary>
+    public string PeekSequence => $"SELECT seq FROM {SequencesTable} WHERE tbl = @t";
 
     public override string WriteSequence => $"UPDATE {SequencesTable} SET seq = @s WHERE tbl = @t";
 
@@ -480,7 +497,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
 
     /// <summary>
     /// A multi-row insert of <paramref name="rows"/> rows with positional parameters, per row: key, subkey, date,
-    /// updated, extra, sequence, then one per column.
+    /// updated, extra, id (the row's commit sequence), then one per column.
     /// </summary>
     public string InsertRows(string table, IReadOnlyList<string> columns, int rows, DuplicateKeyHandling mode)
     {
@@ -488,7 +505,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
         for (var i = 0; i < quoted.Length; i++) quoted[i] = Column(columns[i]);
         var sql = new StringBuilder();
         sql.Append("INSERT INTO ").Append(Table(table)).Append(" (").Append(KeyColumn).Append(", ").Append(SubkeyColumn)
-            .Append(", ").Append(DateColumn).Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn).Append(", ").Append(SequenceColumn);
+            .Append(", ").Append(DateColumn).Append(", ").Append(UpdatedColumn).Append(", ").Append(ExtraColumn).Append(", ").Append(IdColumn);
         foreach (var c in quoted) sql.Append(", ").Append(c);
         sql.Append(") VALUES ");
         var tuple = "(?, ?, ?, ?, ?, ?" + string.Concat(Enumerable.Repeat(", ?", quoted.Length)) + ")";
@@ -507,7 +524,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
         if (mode == DuplicateKeyHandling.Ignore) return $"ON DUPLICATE KEY UPDATE {IdColumn} = {IdColumn}";
         // VALUES() is deprecated in MySQL 8.0.20 in favour of a row alias, which MariaDB does not have; both accept it.
         var set = string.Concat(quotedColumns.Select(c => $"{c} = VALUES({c}), "));
-        return $"ON DUPLICATE KEY UPDATE {set}{UpdatedColumn} = VALUES({UpdatedColumn}), {ExtraColumn} = VALUES({ExtraColumn}), {SequenceColumn} = VALUES({SequenceColumn})";
+        return $"ON DUPLICATE KEY UPDATE {set}{UpdatedColumn} = VALUES({UpdatedColumn}), {ExtraColumn} = VALUES({ExtraColumn}), {IdColumn} = VALUES({IdColumn})";
     }
 
     protected override string ReadKey(DbDataReader reader, int ordinal) =>

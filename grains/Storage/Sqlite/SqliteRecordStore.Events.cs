@@ -5,18 +5,18 @@ namespace Apperate.Actors.Storage.Sqlite;
 /// <summary>Commit sequences, the alert outbox and rule state: the part of a write after its rows, and <see cref="IAlertStore"/>.</summary>
 public sealed partial class SqliteRecordStore
 {
+    /// <summary>
+    /// Row ids are commit sequences; a table written by an older version (ids from SQLite's rowid, sequences kept in a
+    /// column) has its sequence moved above every id once, so new ids never meet old ones.
+    /// </summary>
     private void EnsureSequenced(SqliteConnection connection, SqliteTransaction transaction, string table)
     {
         if (sequenced.ContainsKey(table)) return;
-        var existing = Sql.ExistingColumns(table);
-        var has = false;
-        using (var command = Command(connection, transaction, existing.Sql, existing.Parameters))
-        using (var reader = command.ExecuteReader())
+        using (var command = Command(connection, transaction, Sql.MaxId(table)))
         {
-            while (reader.Read()) has |= string.Equals(reader.GetString(0), SqlText.SequenceColumn, StringComparison.OrdinalIgnoreCase);
+            if (command.ExecuteScalar() is long max && max > ReadSequence(connection, transaction, table))
+                WriteSequence(connection, transaction, table, max);
         }
-        if (!has) Execute(connection, transaction, Sql.AddSequenceColumn(table));
-        sequenced[table] = true;
     }
 
     private static long ReadSequence(SqliteConnection connection, SqliteTransaction transaction, string table)

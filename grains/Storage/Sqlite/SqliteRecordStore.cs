@@ -37,7 +37,7 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     // Per-connection pragmas are set once per native handle: pooled connections keep their handle, and with it the pragmas.
     private readonly ConditionalWeakTable<sqlite3, object> initialized = new();
 
-    // Tables known to have the commit-sequence column and index (tables of older versions gain them at their first write).
+    // Tables whose commit sequence is known to be above every row id (tables of older versions are caught up at their first write).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> sequenced = new(StringComparer.Ordinal);
 
     /// <summary>Opens (creating when missing) the database file at <paramref name="databasePath"/> and switches it to WAL.</summary>
@@ -87,9 +87,7 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
             foreach (var property in properties)
                 if (!columns.Contains(property.Name))
                     Execute(connection, transaction, Sql.AddColumn(table, property));
-            if (!columns.Contains(SqlText.SequenceColumn)) Execute(connection, transaction, Sql.AddSequenceColumn(table));
             transaction.Commit();
-            sequenced[table] = true;
         }
         finally
         {
@@ -184,12 +182,26 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
             }
             cancellationToken.ThrowIfCancellationRequested();
             transaction.Commit();
+            sequenced[table] = true;
         }
         finally
         {
             writeLock.Release();
         }
         return results;
+    }
+
+    /// <inheritdoc />
+    public Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default)
+    {
+        Sql.Table(table);
+        using var connection = Open();
+        using var command = Command(connection, null, Sql.ReadSequence, [new("@t", table)]);
+        var last = command.ExecuteScalar() is long l ? l : 0;
+        if (sequenced.ContainsKey(table)) return Task.FromResult(last);
+        // A table of an older version not yet written by this process: its ids may be above the stored sequence.
+        using var max = Command(connection, null, Sql.MaxId(table));
+        return Task.FromResult(max.ExecuteScalar() is long highest && highest > last ? highest : last);
     }
 
     /// <inheritdoc />
@@ -427,7 +439,7 @@ internal sealed class SqliteText() : SqlText('"')
         [
             $"CREATE TABLE IF NOT EXISTS {quoted} ({IdColumn} INTEGER PRIMARY KEY, {KeyColumn} TEXT NOT NULL, " +
             $"{SubkeyColumn} TEXT NOT NULL DEFAULT '', {DateColumn} INTEGER NOT NULL, {UpdatedColumn} INTEGER NOT NULL, " +
-            $"{ExtraColumn} TEXT NULL, {SequenceColumn} INTEGER NULL{columns})",
+            $"{ExtraColumn} TEXT NULL{columns})",
             $"CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {quoted} ({KeyColumn}, {DateColumn}, {SubkeyColumn})",
         ];
     }
@@ -438,8 +450,8 @@ internal sealed class SqliteText() : SqlText('"')
         return new SqlStatement("SELECT name FROM pragma_table_info(@t)", [new("@t", table)]);
     }
 
-    public string AddSequenceColumn(string table) => $"ALTER TABLE {Table(table)} ADD COLUMN {SequenceColumn} INTEGER NULL";
-
+    /// <summary>The highest row id (<c>NULL</c> when empty): read from the end of the primary key.</summary>
+    public string MaxId(string table) => $"SELECT MAX({IdColumn}) FROM {Table(table)}";
 
     public override IReadOnlyList<string> CreateEventTables() =>
     [
@@ -471,6 +483,6 @@ internal sealed class SqliteText() : SqlText('"')
         const string target = $"ON CONFLICT({KeyColumn}, {SubkeyColumn}, {DateColumn})";
         if (mode == DuplicateKeyHandling.Ignore) return target + " DO NOTHING";
         var set = string.Concat(quotedColumns.Select(c => $"{c} = excluded.{c}, "));
-        return $"{target} DO UPDATE SET {set}{UpdatedColumn} = excluded.{UpdatedColumn}, {ExtraColumn} = excluded.{ExtraColumn}, {SequenceColumn} = excluded.{SequenceColumn}";
+        return $"{target} DO UPDATE SET {set}{UpdatedColumn} = excluded.{UpdatedColumn}, {ExtraColumn} = excluded.{ExtraColumn}, {IdColumn} = excluded.{IdColumn}";
     }
 }

@@ -99,7 +99,7 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
     }
 
     [Fact]
-    public async Task Replace_overwrites_the_record_and_keeps_its_id()
+    public async Task Replace_overwrites_the_record_and_gives_it_a_new_id()
     {
         var ws = await NewWorkspaceAsync();
         await Workspace(ws).CreateDatasetAsync(Definition("Quotes"));
@@ -110,9 +110,11 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
 
         Assert.Equal(new WriteResult(1, 1, 1), await grain.WriteAsync(Quotes(DuplicateKeyHandling.Replace, Quote("AAPL", "2024-01-02", 2.0))));
 
+        // Equal dates read newest commit first: the replaced AAPL now comes before MSFT.
         var after = await ReadAllAsync(ws, "Quotes");
-        Assert.Equal([("AAPL", "2024-01-02", 2.0), ("MSFT", "2024-01-02", 10.0)], Values(after));
-        Assert.Equal(before.Select(r => r.Id), after.Select(r => r.Id));
+        Assert.Equal([("MSFT", "2024-01-02", 10.0), ("AAPL", "2024-01-02", 2.0)], Values(after));
+        Assert.Equal(before.Single(r => r.Key == "MSFT").Id, after.Single(r => r.Key == "MSFT").Id);
+        Assert.True(after.Single(r => r.Key == "AAPL").Id > before.Max(r => r.Id));
     }
 
     [Fact]

@@ -193,6 +193,8 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
 
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
 
+    public Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default) => inner.LastSequenceAsync(table, cancellationToken);
+
     public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default) => inner.DistinctKeysAsync(table, limit, cancellationToken);
 }
 

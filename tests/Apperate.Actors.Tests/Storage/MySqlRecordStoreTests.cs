@@ -88,7 +88,6 @@ public sealed class MySqlRecordStoreTests(MySqlStoreFixture fixture) : RecordSto
             "_system_date bigint(20) NO -",
             "_system_updated bigint(20) NO -",
             "_system_extra longtext YES utf8mb4_bin",
-            "_system_seq bigint(20) YES -",
             "name longtext YES utf8mb4_nopad_bin",
             "qty bigint(20) YES -",
             "price double YES -",

@@ -203,7 +203,7 @@ public abstract partial class RecordStoreContract
     }
 
     [Fact]
-    public async Task A_replace_with_identical_values_counts_as_a_duplicate_and_keeps_the_id()
+    public async Task A_replace_with_identical_values_counts_as_a_duplicate_and_gets_a_new_id()
     {
         await Store.EnsureTableAsync(Table, Simple);
         var row = new RecordRow("A", "", 1, ["x", 1L, 1.0], "{}");
@@ -214,7 +214,8 @@ public abstract partial class RecordStoreContract
         Assert.Equal(new WriteResult(2, 2, 1), await WriteOne(Batch(DuplicateKeyHandling.Replace, row, row with { Date = 2 }), 5));
         Assert.Equal(new WriteResult(2, 0, 2), await WriteOne(Batch(DuplicateKeyHandling.Ignore, row, row with { Date = 2 }), 6));
         var stored = await Query(KeySelector.All, Everything with { Oldest = true, Sort = SortOrder.Ascending });
-        Assert.Equal(id, stored[0].Id);
+        // The id is the commit sequence of the last insert or replace: a replace, even of identical values, is a new commit.
+        Assert.True(stored[0].Id > id, $"id {stored[0].Id} after the replace, {id} before");
         Assert.All(stored, r => Assert.Equal(5, r.Updated));
     }
 
@@ -246,7 +247,7 @@ public abstract partial class RecordStoreContract
     }
 
     [Fact]
-    public async Task Replace_keeps_the_id_and_updates_values_and_updated()
+    public async Task Replace_gives_a_new_id_and_updates_values_and_updated()
     {
         await Store.EnsureTableAsync(Table, Simple);
         await WriteOne(Batch(DuplicateKeyHandling.Ignore, Row("A", 1, "first", 1L, 1.0), Row("B", 1, "first", 1L, 1.0)), 100);
@@ -258,7 +259,10 @@ public abstract partial class RecordStoreContract
         Assert.Equal(new WriteResult(2, 2, 1), result);
 
         var after = Assert.Single(await Query(new KeySelector("A", null), Everything));
-        Assert.Equal(before.Id, after.Id);
+        var untouchedId = Assert.Single(await Query(new KeySelector("B", null), Everything)).Id;
+        var added = Assert.Single(await Query(new KeySelector("C", null), Everything)).Id;
+        // The replaced row's id is its write's sequence: above every id before it, below the row written after it.
+        Assert.True(after.Id > Math.Max(before.Id, untouchedId) && after.Id < added, $"ids: A {before.Id} -> {after.Id}, B {untouchedId}, C {added}");
         Assert.Equal(["second", 2L, 2.0], after.Values);
         Assert.Equal(200, after.Updated);
         Assert.Equal("{\"e\":true}", after.Extra);
@@ -324,6 +328,38 @@ public abstract partial class RecordStoreContract
     }
 
     [Fact]
+    public async Task Changes_after_a_sequence_are_read_in_commit_order()
+    {
+        await Store.EnsureTableAsync(Table, Simple);
+        Assert.Equal(0, await Store.LastSequenceAsync(Table));
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, Row("B", 1, "b", 1L, 1.0), Row("A", 1, "a", 1L, 1.0)), 10);
+        var first = await Store.LastSequenceAsync(Table);
+        Assert.True(first >= 2, $"last sequence {first} after two rows");
+        await WriteOne(Batch(DuplicateKeyHandling.Replace, Row("A", 1, "a2", 2L, 2.0), Row("C", 5, "c", 1L, 1.0)), 20);
+        // An ignored duplicate is no change.
+        await WriteOne(Batch(DuplicateKeyHandling.Ignore, Row("B", 1, "b again", 9L, 9.0)), 30);
+        var last = await Store.LastSequenceAsync(Table);
+
+        var changes = await Query(KeySelector.All, DataQuery.Changes(first, 100));
+        Assert.Equal([("A", "a2"), ("C", "c")], changes.Select(r => (r.Key, (string)r.Values[0]!)));
+        Assert.True(changes[0].Id > first && changes[1].Id > changes[0].Id && changes[1].Id <= last, $"ids {changes[0].Id}, {changes[1].Id} after {first}, last {last}");
+        Assert.Equal(["B", "A", "C"], (await Query(KeySelector.All, DataQuery.Changes(0, 100))).Select(r => r.Key));
+        Assert.Equal(["B"], (await Query(KeySelector.All, DataQuery.Changes(0, 1))).Select(r => r.Key));
+        // As of the first commit: A was replaced since, so only B is still as it was then.
+        Assert.Equal(["B"], (await Query(KeySelector.All, DataQuery.Changes(0, 100) with { ThroughSequence = first })).Select(r => r.Key));
+        Assert.Equal(["A", "C"], (await Query(KeySelector.All, DataQuery.Changes(0, 100, keys: ["C", "A"]))).Select(r => r.Key));
+        Assert.Empty(await Query(KeySelector.All, DataQuery.Changes(0, 100, keys: [])));
+        Assert.Equal(["A", "C"], (await Query(KeySelector.All, DataQuery.Changes(0, 100) with { UpdatedSince = 20 })).Select(r => r.Key));
+        Assert.Empty(await Query(KeySelector.All, DataQuery.Changes(last, 100)));
+        // The bounds combine with an ordinary query: the newest record of A changed after the first commit.
+        Assert.Equal("a2", Assert.Single(await Query(new KeySelector("A", null), DataQuery.Latest with { AfterSequence = first })).Values[0]);
+        Assert.Empty(await Query(new KeySelector("B", null), DataQuery.Latest with { AfterSequence = first }));
+        // Deleting rows does not take the sequence back.
+        await Store.DeleteAsync(Table, new KeySelector("C", null), null, null);
+        Assert.Equal(last, await Store.LastSequenceAsync(Table));
+    }
+
+    [Fact]
     public async Task Ids_follow_arrival_order_whatever_the_key_order()
     {
         await Store.EnsureTableAsync(Table, Simple);
@@ -331,16 +367,16 @@ public abstract partial class RecordStoreContract
         string[] keys = ["Z", "A", "M", "B", "Y", "C"];
         await WriteOne(Batch(DuplicateKeyHandling.Ignore, [.. keys.Select(k => Row(k, 7, k, 1L, 1.0))]));
         await Store.WriteAsync(Table, [.. new[] { "X", "D", "W" }.Select(k => Batch(DuplicateKeyHandling.Replace, Row(k, 7, k, 1L, 1.0)))], 1);
-        // A duplicate keeps the place of the row it matched.
+        // A replaced row takes the place of its replace: ids are commit sequences.
         await WriteOne(Batch(DuplicateKeyHandling.Replace, Row("E", 7, "E", 1L, 1.0), Row("A", 7, "A again", 2L, 2.0), Row("AA", 7, "AA", 1L, 1.0)));
 
-        string[] arrival = ["Z", "A", "M", "B", "Y", "C", "X", "D", "W", "E", "AA"];
+        string[] arrival = ["Z", "M", "B", "Y", "C", "X", "D", "W", "E", "A", "AA"];
         var oldest = await Query(KeySelector.All, Everything with { Oldest = true, Sort = SortOrder.Ascending });
         Assert.Equal(arrival, oldest.Select(r => r.Key));
-        Assert.Equal("A again", oldest[1].Values[0]);
+        Assert.Equal("A again", oldest[9].Values[0]);
         var newest = await Query(KeySelector.All, Everything);
         Assert.Equal(arrival.Reverse(), newest.Select(r => r.Key));
-        Assert.Equal(["Z", "A"], (await Query(KeySelector.All, Everything with { Oldest = true, Limit = 2, Sort = SortOrder.Ascending })).Select(r => r.Key));
+        Assert.Equal(["Z", "M"], (await Query(KeySelector.All, Everything with { Oldest = true, Limit = 2, Sort = SortOrder.Ascending })).Select(r => r.Key));
     }
 
     [Fact]
@@ -398,7 +434,7 @@ public abstract partial class RecordStoreContract
                     duplicates++;
                     if (mode == DuplicateKeyHandling.Ignore) continue;
                     written++;
-                    model[index] = (narrow ? [stored.Values[0], values[0], stored.Values[2]] : values, stored.Created);
+                    model[index] = (narrow ? [stored.Values[0], values[0], stored.Values[2]] : values, created++);
                 }
                 batches.Add(new RecordBatch(narrow ? qtyOnly : SimpleColumns, rows, mode, persist));
                 expected.Add(persist ? new WriteResult(rows.Length, written, duplicates) : new WriteResult(rows.Length, 0, 0));
@@ -409,7 +445,7 @@ public abstract partial class RecordStoreContract
         Assert.Equal(model.Count, await Store.CountAsync(Table));
         var all = await Query(KeySelector.All, Everything);
         foreach (var row in all) Assert.Equal(model[(row.Key, row.Subkey, row.Date)].Values, row.Values);
-        // Ids follow the order in which the rows were first stored.
+        // Ids follow the order in which the rows were last inserted or replaced.
         var byId = all.OrderBy(r => r.Id).Select(r => model[(r.Key, r.Subkey, r.Date)].Created).ToArray();
         Assert.Equal(byId.Order(), byId);
     }

@@ -50,7 +50,6 @@ public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
             "_system_date INTEGER 1 0",
             "_system_updated INTEGER 1 0",
             "_system_extra TEXT 0 0",
-            "_system_seq INTEGER 0 0",
             "p INTEGER 0 0",
         ], columns);
 
@@ -59,32 +58,29 @@ public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
     }
 
     [Fact]
-    public async Task A_table_of_an_older_version_gains_sequences_at_its_first_write()
+    public async Task A_table_of_an_older_version_continues_above_its_ids()
     {
+        // Older versions gave rows SQLite's rowid and kept sequences in a column: new ids must stay above the old ones.
         using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = $"CREATE TABLE \"{Table}\" (_system_id INTEGER PRIMARY KEY, _system_key TEXT NOT NULL, _system_subkey TEXT NOT NULL DEFAULT '', " +
-                "_system_date INTEGER NOT NULL, _system_updated INTEGER NOT NULL, _system_extra TEXT NULL, v TEXT); " +
+                "_system_date INTEGER NOT NULL, _system_updated INTEGER NOT NULL, _system_extra TEXT NULL, _system_seq INTEGER NULL, v TEXT); " +
                 $"CREATE UNIQUE INDEX \"{Table}$key\" ON \"{Table}\" (_system_key, _system_date, _system_subkey); " +
-                $"INSERT INTO \"{Table}\" (_system_key, _system_date, _system_updated, v) VALUES ('A', 1, 1, 'old');";
+                $"INSERT INTO \"{Table}\" (_system_id, _system_key, _system_date, _system_updated, v) VALUES (40, 'A', 1, 1, 'old');";
             command.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
 
+        Assert.Equal(40, await Store.LastSequenceAsync(Table));
         await Store.WriteAsync(Table, [new RecordBatch(["v"], [new RecordRow("B", "", 2, ["new"], null)], DuplicateKeyHandling.Ignore)], 5);
 
-        using var check = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        check.Open();
-        using var read = check.CreateCommand();
-        read.CommandText = $"SELECT _system_key, _system_seq FROM \"{Table}\" ORDER BY _system_key";
-        using var reader = read.ExecuteReader();
-        Assert.True(reader.Read());
-        Assert.Equal(("A", true), (reader.GetString(0), reader.IsDBNull(1)));
-        Assert.True(reader.Read());
-        Assert.Equal(("B", 1L), (reader.GetString(0), reader.GetInt64(1)));
+        var rows = await Store.QueryAsync(Table, [new("v", PropertyType.String)], KeySelector.All, DataQuery.Changes(0, 10));
+        Assert.Equal([("A", 40L), ("B", 41L)], rows.Select(r => (r.Key, r.Id)));
+        Assert.Equal(41, await Store.LastSequenceAsync(Table));
+        Assert.Equal("B", Assert.Single(await Store.QueryAsync(Table, [new("v", PropertyType.String)], KeySelector.All, DataQuery.Changes(40, 10))).Key);
     }
 
     [Fact]
