@@ -24,12 +24,13 @@ public static class ApperateGateway
         services.AddSingleton<DatasetCache>();
         services.AddSingleton<StreamPublisher>();
         services.AddSingleton<RecordWriter>();
+        services.AddSingleton<Live.LiveFeeds>();
         services.AddSingleton<Ingest.IngestRunner>();
         services.TryAddSingleton(new Ingest.IngestSpool(Path.Combine(Path.GetTempPath(), "apperate-ingest")));
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Apperate.Actors API";
-            document.Info.Description = "Datasets with a time-series unique index, real-time writes, queries, tokens, data-source connectors, and rules that send alerts on write events.";
+            document.Info.Description = "Datasets with a time-series unique index, real-time writes, queries, tokens, data-source connectors, rules that send alerts on write events, and live subscriptions over server-sent events.";
             return Task.CompletedTask;
         }));
         return services;
@@ -58,6 +59,7 @@ public static class ApperateGateway
         app.MapDatasetEndpoints();
         app.MapRecordEndpoints();
         app.MapDataEndpoints();
+        app.MapSseEndpoints();
         app.MapTokenEndpoints();
         app.MapJobEndpoints();
         app.MapConnectorEndpoints();

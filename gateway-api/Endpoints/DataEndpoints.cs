@@ -27,7 +27,7 @@ public static class DataEndpoints
         return app;
     }
 
-    private static async Task QueryAsync(HttpContext context, string workspace, string datasets, string? keys, string? subkeys, TokenAuthenticator auth, DatasetCache cache)
+    private static async Task QueryAsync(HttpContext context, string workspace, string datasets, string? keys, string? subkeys, TokenAuthenticator auth, DatasetCache cache, IGrainFactory grains)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
@@ -36,9 +36,20 @@ public static class DataEndpoints
 
         // Each distinct dataset is asked once for all selectors; results come back in request order.
         var distinct = request.Datasets.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        var tasks = distinct.Select(id => QueryOneAsync(cache, workspace, id, request)).ToArray();
         var byId = new Dictionary<string, QueryResult>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < distinct.Length; i++) byId[distinct[i]] = await tasks[i];
+        if (request.QueryId is { } queryId)
+        {
+            foreach (var id in distinct)
+                if (await cache.GetAsync(workspace, id) is null) throw ApperateException.NotFound($"Dataset '{id}' does not exist");
+            var changed = await grains.GetGrain<IQueryCursorGrain>(IQueryCursorGrain.Key(workspace, queryId))
+                .QueryAsync(workspace, distinct, request.Selectors, request.Query, Fingerprint(context.Request));
+            for (var i = 0; i < distinct.Length; i++) byId[distinct[i]] = changed[i];
+        }
+        else
+        {
+            var tasks = distinct.Select(id => QueryOneAsync(cache, workspace, id, request)).ToArray();
+            for (var i = 0; i < distinct.Length; i++) byId[distinct[i]] = await tasks[i];
+        }
         var results = request.Datasets.Select(id => byId[id]).ToArray();
 
         var response = context.Response;
@@ -54,6 +65,13 @@ public static class DataEndpoints
             await RecordOutput.WriteJsonAsync(response.Body, results, request.IncludeSystemRecordProperties, context.RequestAborted);
         }
     }
+
+    /// <summary>What an incremental query's id is tied to: the path and every parameter but the token and the id, in a fixed order.</summary>
+    private static string Fingerprint(HttpRequest request) =>
+        request.Path.Value!.ToUpperInvariant() + "?" + string.Join('&', request.Query
+            .Where(p => !p.Key.Equals("token", StringComparison.OrdinalIgnoreCase) && !p.Key.Equals("queryId", StringComparison.OrdinalIgnoreCase))
+            .Select(p => p.Key.ToLowerInvariant() + "=" + p.Value.ToString())
+            .Order(StringComparer.Ordinal));
 
     private static async Task<QueryResult> QueryOneAsync(DatasetCache datasets, string workspace, string datasetId, ParsedDataRequest request)
     {

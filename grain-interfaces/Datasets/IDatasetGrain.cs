@@ -67,6 +67,23 @@ public interface IDatasetGrain : IGrainWithStringKey
     /// </summary>
     Task RemoveRuleAsync(string ruleId, bool forgetState);
 
+    /// <summary>
+    /// Starts or renews following the dataset's commits: every commit after this call is sent to
+    /// <paramref name="observer"/> (<see cref="LiveCommit"/>, one-way) until <see cref="UnfollowAsync"/>, or until
+    /// the observer has not renewed for a minute (renew every few seconds: a following is held in memory, so it is
+    /// lost when the grain moves to another silo). Returns where the sequence stands.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<LiveStatus> FollowAsync(IDatasetFeedObserver observer);
+
+    /// <summary>Stops sending commits to <paramref name="observer"/>.</summary>
+    [AlwaysInterleave]
+    Task UnfollowAsync(IDatasetFeedObserver observer);
+
+    /// <summary>Where the dataset's commit sequence stands; raises not-found when the dataset does not exist.</summary>
+    [AlwaysInterleave]
+    Task<LiveStatus> GetLiveStatusAsync();
+
     /// <summary>The counters of the rules, in the order asked; zero for a rule this dataset does not evaluate.</summary>
     [AlwaysInterleave]
     Task<RuleCounters[]> GetRuleCountersAsync(string[] ruleIds);

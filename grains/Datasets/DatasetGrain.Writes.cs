@@ -72,8 +72,10 @@ public sealed partial class DatasetGrain
                 try
                 {
                     var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
-                    results = await Task.Run(() => store.WriteAsync(table, batches, updated, evaluator));
+                    var participant = WithLiveCapture(evaluator, current);
+                    results = await Task.Run(() => store.WriteAsync(table, batches, updated, participant));
                     if (evaluator is not null) WakeDeliveries(evaluator.Complete());
+                    PublishCommit(participant);
                 }
                 catch (Exception ex) when (group.Count > 1)
                 {
@@ -86,8 +88,10 @@ public sealed partial class DatasetGrain
                         {
                             var single = batches[i];
                             var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
-                            results[i] = (await Task.Run(() => store.WriteAsync(table, [single], updated, evaluator)))[0];
+                            var participant = WithLiveCapture(evaluator, current);
+                            results[i] = (await Task.Run(() => store.WriteAsync(table, [single], updated, participant)))[0];
                             if (evaluator is not null) WakeDeliveries(evaluator.Complete());
+                            PublishCommit(participant);
                         }
                         catch (Exception one)
                         {

@@ -44,6 +44,8 @@ public sealed partial class DatasetGrain(
     {
         if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
         await Task.Run(() => store.EnsureTableAsync(definition.TableName, definition.Schema.Properties));
+        // A dataset created again under a deleted one's name continues its sequence, so no position repeats.
+        if (state.State.ResetSequence > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, state.State.ResetSequence));
         state.State.Definition = definition;
         await state.WriteStateAsync();
         LogCreated(definition.Workspace, definition.DatasetId, definition.TableName);
@@ -76,8 +78,11 @@ public sealed partial class DatasetGrain(
     {
         var current = RequireDefinition();
         await FlushPendingAsync();
+        // The table leaves with its sequence: positions under this name up to here are void.
+        state.State.ResetSequence = Math.Max(state.State.ResetSequence, await Task.Run(() => store.LastSequenceAsync(current.TableName)) + 1);
         state.State.Definition = null;
-        await state.ClearStateAsync();
+        await state.WriteStateAsync();
+        _followers?.Clear();
         return current;
     }
 
@@ -85,6 +90,7 @@ public sealed partial class DatasetGrain(
     public async Task AttachAsync(DatasetDefinition definition)
     {
         if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
+        if (state.State.ResetSequence > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, state.State.ResetSequence));
         state.State.Definition = definition;
         await state.WriteStateAsync();
     }
@@ -94,9 +100,12 @@ public sealed partial class DatasetGrain(
     {
         var current = RequireDefinition();
         await FlushPendingAsync();
+        // The state stays with the sequence's reset point, so a dataset created again under this name continues above it.
+        state.State.ResetSequence = Math.Max(state.State.ResetSequence, await Task.Run(() => store.LastSequenceAsync(current.TableName)) + 1);
         state.State.Definition = null;
         state.State.Rules.Clear();
-        await state.ClearStateAsync();
+        await state.WriteStateAsync();
+        _followers?.Clear();
         ForgetRules();
         await Task.Run(() => store.DropTableAsync(current.TableName));
         LogDeleted(current.Workspace, current.DatasetId);
@@ -147,7 +156,14 @@ public sealed partial class DatasetGrain(
         var definition = RequireDefinition();
         // Pending writes first, so a delete never races ahead of records accepted before it.
         await FlushPendingAsync();
-        return await Task.Run(() => store.DeleteAsync(definition.TableName, selector, from, to));
+        var deleted = await Task.Run(() => store.DeleteAsync(definition.TableName, selector, from, to));
+        if (deleted > 0)
+        {
+            // Followers that saw the deleted records cannot learn of the delete from a replay: they start over.
+            await MarkResetAsync(definition.TableName);
+            await state.WriteStateAsync();
+        }
+        return deleted;
     }
 
     /// <inheritdoc />

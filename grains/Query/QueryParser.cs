@@ -11,12 +11,14 @@ namespace Apperate.Actors.Query;
 /// <param name="Query">The query applied to every dataset and selector.</param>
 /// <param name="Format"><c>json</c> or <c>csv</c>.</param>
 /// <param name="IncludeSystemRecordProperties">True to add <c>_systemRecordProperties</c> to each record.</param>
+/// <param name="QueryId">An incremental query's id (<c>queryId</c>): later calls answer only what changed since the previous one.</param>
 public sealed record ParsedDataRequest(
     string[] Datasets,
     KeySelector[] Selectors,
     DataQuery Query,
     string Format,
-    bool IncludeSystemRecordProperties);
+    bool IncludeSystemRecordProperties,
+    string? QueryId = null);
 
 /// <summary>Plans a data query from the path segments and query string of <c>GET /v1/data</c>.</summary>
 /// <remarks>
@@ -50,6 +52,8 @@ public sealed record ParsedDataRequest(
 /// must all hold; each item splits at its first <c>|</c> or <c>~</c>, so values may contain those characters
 /// but not commas, and may be empty. <c>format=json|csv</c> (default json) and
 /// <c>includeSystemRecordProperties=true|false</c> (default false) are case-insensitive.</para>
+/// <para><b>Incremental.</b> <c>queryId</c> (1–128 of letters, digits, <c>_ - . :</c>) names an incremental query; the
+/// caller keeps its position (see <c>IQueryCursorGrain</c>).</para>
 /// </remarks>
 public static class QueryParser
 {
@@ -61,6 +65,9 @@ public static class QueryParser
 
     /// <summary>The largest key or subkey, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 1500;
+
+    /// <summary>The longest <c>queryId</c>.</summary>
+    public const int MaxQueryIdLength = 128;
 
     /// <summary>The longest <c>batchSeparator</c>.</summary>
     public const int MaxSeparatorLength = 3;
@@ -150,11 +157,19 @@ public static class QueryParser
             else if (!includeText.Equals("false", StringComparison.OrdinalIgnoreCase)) Fail("includeSystemRecordProperties", "must be 'true' or 'false'");
         }
 
+        string? queryId = null;
+        if (p.TryGetValue("queryId", out var queryIdText))
+        {
+            if (queryIdText.Length is 0 or > MaxQueryIdLength || !queryIdText.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ':'))
+                Fail("queryId", $"must be 1-{MaxQueryIdLength} characters of letters, digits, '_', '-', '.' and ':'");
+            else queryId = queryIdText;
+        }
+
         if (errors.Count > 0)
             throw new ApperateException(ErrorKind.Invalid, "Invalid data request: " + string.Join("; ", errors), errors);
 
         var dataQuery = new DataQuery(from, to, count, offset, first is not null, sort, interval, conditions, properties);
-        return new ParsedDataRequest(datasetIds, selectors, dataQuery, format, includeSystem);
+        return new ParsedDataRequest(datasetIds, selectors, dataQuery, format, includeSystem, queryId);
     }
 
     private static (string[] Datasets, KeySelector[] Selectors) ParsePath(

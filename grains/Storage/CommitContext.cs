@@ -28,8 +28,14 @@ public readonly record struct RuleStateValue(string Rule, string Name, string Va
 /// What a write's events add to its transaction: a <see cref="ICommitParticipant"/> sees the events after the write's
 /// rows and fills in alerts and rule state, which the store writes before it commits.
 /// </summary>
-public sealed class CommitContext(IReadOnlyList<RecordBatch> batches, IReadOnlyList<RecordEvent> events, long updated)
+public sealed class CommitContext(IReadOnlyList<RecordBatch> batches, IReadOnlyList<RecordEvent> events, long updated, long previous, long last)
 {
+    /// <summary>The table's last commit sequence before this write.</summary>
+    public long Previous { get; } = previous;
+
+    /// <summary>The table's last commit sequence after this write (sequences may skip values).</summary>
+    public long Last { get; } = last;
+
     /// <summary>The write's batches.</summary>
     public IReadOnlyList<RecordBatch> Batches { get; } = batches;
 

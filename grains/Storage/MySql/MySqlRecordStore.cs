@@ -150,6 +150,18 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
     }
 
     /// <inheritdoc />
+    public async Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default)
+    {
+        Text.Table(table);
+        await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (await LockSequenceAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false) < atLeast)
+            await WriteSequenceAsync(connection, transaction, table, atLeast, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
     {
         var statement = Text.DistinctKeys(table);
@@ -265,7 +277,7 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
         if (last != first) await WriteSequenceAsync(connection, transaction, table, last, cancellationToken).ConfigureAwait(false);
         if (participant is not null && events!.Count > 0)
         {
-            var commit = new CommitContext(batches, events, updated);
+            var commit = new CommitContext(batches, events, updated, first, last);
             participant.Prepare(commit);
             await ApplyAsync(connection, transaction, commit, cancellationToken).ConfigureAwait(false);
         }

@@ -176,7 +176,7 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
             if (last != first) WriteSequence(connection, transaction, table, last);
             if (participant is not null && events!.Count > 0)
             {
-                var commit = new CommitContext(batches, events, updated);
+                var commit = new CommitContext(batches, events, updated, first, last);
                 participant.Prepare(commit);
                 Apply(connection, transaction, commit);
             }
@@ -202,6 +202,24 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
         // A table of an older version not yet written by this process: its ids may be above the stored sequence.
         using var max = Command(connection, null, Sql.MaxId(table));
         return Task.FromResult(max.ExecuteScalar() is long highest && highest > last ? highest : last);
+    }
+
+    /// <inheritdoc />
+    public async Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default)
+    {
+        Sql.Table(table);
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction(deferred: false);
+            if (ReadSequence(connection, transaction, table) < atLeast) WriteSequence(connection, transaction, table, atLeast);
+            transaction.Commit();
+        }
+        finally
+        {
+            writeLock.Release();
+        }
     }
 
     /// <inheritdoc />

@@ -195,6 +195,8 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
 
     public Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default) => inner.LastSequenceAsync(table, cancellationToken);
 
+    public Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default) => inner.AdvanceSequenceAsync(table, atLeast, cancellationToken);
+
     public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default) => inner.DistinctKeysAsync(table, limit, cancellationToken);
 }
 

@@ -1,0 +1,66 @@
+using System.Threading.Channels;
+using Apperate.Actors.Datasets;
+
+namespace Apperate.Actors.Gateway.Live;
+
+/// <summary>Records handed to one subscriber: stored records (with their sequences) or events that were not stored.</summary>
+/// <param name="Properties">The schema's properties the rows' values are aligned with.</param>
+/// <param name="Rows">The rows, in commit order.</param>
+/// <param name="Events">True for <c>persist=false</c> events (no sequence to resume from).</param>
+public sealed record LiveBatch(PropertyDefinition[] Properties, StoredRow[] Rows, bool Events);
+
+/// <summary>
+/// One live connection's queue. The dataset's feed offers every commit; the queue keeps the records of the keys asked
+/// for, up to <see cref="LiveSubscriber.Capacity"/> records waiting. A subscriber that falls further behind is cut off
+/// (<see cref="Overflowed"/>; its connection is closed) rather than slowing the feed: it loses nothing, because it
+/// resumes from the last sequence it received.
+/// </summary>
+public sealed class LiveSubscriber
+{
+    /// <summary>Records a subscriber may have waiting before it is cut off.</summary>
+    public const int Capacity = 10_000;
+
+    private readonly Channel<LiveBatch> _queue = Channel.CreateUnbounded<LiveBatch>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<string>? _keys;
+    private readonly bool _events;
+    private readonly Action _cutOff;
+    private int _waiting;
+
+    /// <param name="keys">The keys to keep; null keeps every key.</param>
+    /// <param name="events">Whether <c>persist=false</c> events are wanted.</param>
+    /// <param name="cutOff">Called once, from the feed, when the subscriber overflows: closes its connection.</param>
+    public LiveSubscriber(IReadOnlyCollection<string>? keys, bool events, Action cutOff)
+    {
+        _keys = keys is null ? null : new HashSet<string>(keys, StringComparer.Ordinal);
+        _events = events;
+        _cutOff = cutOff;
+    }
+
+    /// <summary>True once the subscriber fell more than <see cref="Capacity"/> records behind.</summary>
+    public bool Overflowed { get; private set; }
+
+    /// <summary>What the feed delivered for this subscriber, in order; completes when the feed ends or the subscriber is cut off.</summary>
+    public ChannelReader<LiveBatch> Reader => _queue.Reader;
+
+    /// <summary>Called by the reader for each batch it took: those records no longer count as waiting.</summary>
+    public void Consumed(LiveBatch batch) => Interlocked.Add(ref _waiting, -batch.Rows.Length);
+
+    /// <summary>Offers one commit's rows (called by the feed, one commit at a time).</summary>
+    public void Offer(PropertyDefinition[] properties, StoredRow[] rows, bool events)
+    {
+        if (rows.Length == 0 || Overflowed || (events && !_events)) return;
+        var kept = _keys is null ? rows : Array.FindAll(rows, r => _keys.Contains(r.Key));
+        if (kept.Length == 0) return;
+        if (Interlocked.Add(ref _waiting, kept.Length) > Capacity)
+        {
+            Overflowed = true;
+            _queue.Writer.TryComplete();
+            _cutOff();
+            return;
+        }
+        _queue.Writer.TryWrite(new LiveBatch(properties, kept, events));
+    }
+
+    /// <summary>Ends the subscription (the feed stopped): the reader sees the end after what is queued.</summary>
+    public void Complete(Exception? error = null) => _queue.Writer.TryComplete(error);
+}
