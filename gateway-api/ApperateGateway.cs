@@ -25,6 +25,8 @@ public static class ApperateGateway
         services.AddSingleton<StreamPublisher>();
         services.AddSingleton<RecordWriter>();
         services.AddSingleton<Live.LiveFeeds>();
+        services.AddOptions<Live.LiveOptions>().BindConfiguration(Live.LiveOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Live.LiveOptions>, Live.LiveOptionsValidator>());
         services.AddSingleton<Ingest.IngestRunner>();
         services.TryAddSingleton(new Ingest.IngestSpool(Path.Combine(Path.GetTempPath(), "apperate-ingest")));
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>

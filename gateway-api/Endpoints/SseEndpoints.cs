@@ -32,12 +32,12 @@ public static class SseEndpoints
         var dataset = await datasets.GetAsync(workspace, datasetId) ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
         var request = SseRequest.Parse(context.Request, PathSegment.Unescape(key), dataset.Definition);
 
-        var subscriber = new LiveSubscriber(request.Keys, request.IncludeEvents, context.Abort);
+        var subscriber = new LiveSubscriber(request.Keys, request.IncludeEvents, feeds.Options.QueueLimit, context.Abort);
         var feed = await feeds.SubscribeAsync(Names.DatasetKey(workspace, datasetId), dataset.Grain, subscriber);
         try
         {
             var status = await dataset.Grain.GetLiveStatusAsync();
-            var session = new SseSession(dataset.Grain, feed, subscriber, request, status);
+            var session = new SseSession(dataset.Grain, feed, subscriber, request, status, feeds.Options.HeartbeatInterval);
             return TypedResults.ServerSentEvents(Frames(session, feeds, feed, subscriber, context.RequestAborted));
         }
         catch

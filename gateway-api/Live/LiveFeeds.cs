@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Apperate.Actors.Datasets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Apperate.Actors.Gateway.Live;
 
@@ -17,18 +18,22 @@ public sealed class LiveFeeds
     private readonly ConcurrentDictionary<string, DatasetFeed> _feeds = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public LiveFeeds(IGrainFactory grains, ILogger<DatasetFeed> logger, IHostApplicationLifetime lifetime)
+    public LiveFeeds(IGrainFactory grains, IOptions<LiveOptions> options, ILogger<DatasetFeed> logger, IHostApplicationLifetime lifetime)
     {
         _grains = grains;
         _logger = logger;
+        Options = options.Value;
         lifetime.ApplicationStopping.Register(() =>
         {
             foreach (var feed in _feeds.Values) feed.Close();
         });
     }
 
+    /// <summary>The settings of live subscriptions.</summary>
+    public LiveOptions Options { get; }
+
     /// <summary>How often a feed renews its registration with the dataset grain (and checks it missed nothing).</summary>
-    public TimeSpan RenewEvery { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RenewEvery => Options.RenewInterval;
 
     /// <summary>The number of datasets followed.</summary>
     public int Count => _feeds.Count;

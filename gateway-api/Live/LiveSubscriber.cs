@@ -11,32 +11,32 @@ public sealed record LiveBatch(PropertyDefinition[] Properties, StoredRow[] Rows
 
 /// <summary>
 /// One live connection's queue. The dataset's feed offers every commit; the queue keeps the records of the keys asked
-/// for, up to <see cref="LiveSubscriber.Capacity"/> records waiting. A subscriber that falls further behind is cut off
+/// for, up to <see cref="LiveOptions.QueueLimit"/> records waiting. A subscriber that falls further behind is cut off
 /// (<see cref="Overflowed"/>; its connection is closed) rather than slowing the feed: it loses nothing, because it
 /// resumes from the last sequence it received.
 /// </summary>
 public sealed class LiveSubscriber
 {
-    /// <summary>Records a subscriber may have waiting before it is cut off.</summary>
-    public const int Capacity = 10_000;
-
     private readonly Channel<LiveBatch> _queue = Channel.CreateUnbounded<LiveBatch>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HashSet<string>? _keys;
     private readonly bool _events;
     private readonly Action _cutOff;
+    private readonly int _capacity;
     private int _waiting;
 
     /// <param name="keys">The keys to keep; null keeps every key.</param>
     /// <param name="events">Whether <c>persist=false</c> events are wanted.</param>
+    /// <param name="capacity">Records that may wait before the subscriber is cut off.</param>
     /// <param name="cutOff">Called once, from the feed, when the subscriber overflows: closes its connection.</param>
-    public LiveSubscriber(IReadOnlyCollection<string>? keys, bool events, Action cutOff)
+    public LiveSubscriber(IReadOnlyCollection<string>? keys, bool events, int capacity, Action cutOff)
     {
+        _capacity = capacity;
         _keys = keys is null ? null : new HashSet<string>(keys, StringComparer.Ordinal);
         _events = events;
         _cutOff = cutOff;
     }
 
-    /// <summary>True once the subscriber fell more than <see cref="Capacity"/> records behind.</summary>
+    /// <summary>True once the subscriber fell more than its capacity behind.</summary>
     public bool Overflowed { get; private set; }
 
     /// <summary>What the feed delivered for this subscriber, in order; completes when the feed ends or the subscriber is cut off.</summary>
@@ -51,7 +51,7 @@ public sealed class LiveSubscriber
         if (rows.Length == 0 || Overflowed || (events && !_events)) return;
         var kept = _keys is null ? rows : Array.FindAll(rows, r => _keys.Contains(r.Key));
         if (kept.Length == 0) return;
-        if (Interlocked.Add(ref _waiting, kept.Length) > Capacity)
+        if (Interlocked.Add(ref _waiting, kept.Length) > _capacity)
         {
             Overflowed = true;
             _queue.Writer.TryComplete();

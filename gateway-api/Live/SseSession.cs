@@ -14,11 +14,8 @@ namespace Apperate.Actors.Gateway.Live;
 /// at that moment reaches its queue, and everything up to <see cref="LiveStatus.Last"/> is in the store: the start is
 /// read from the store up to that sequence, and the queue is followed from above it.
 /// </remarks>
-public sealed class SseSession(IDatasetGrain grain, DatasetFeed feed, LiveSubscriber subscriber, SseRequest request, LiveStatus status)
+public sealed class SseSession(IDatasetGrain grain, DatasetFeed feed, LiveSubscriber subscriber, SseRequest request, LiveStatus status, TimeSpan heartbeatEvery)
 {
-    /// <summary>Time between heartbeats.</summary>
-    public static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(15);
-
     /// <summary>Records per frame read from the store.</summary>
     private const int Page = 1_000;
 
@@ -84,7 +81,7 @@ public sealed class SseSession(IDatasetGrain grain, DatasetFeed feed, LiveSubscr
     private async IAsyncEnumerable<SseItem<string>> LiveAsync(long position, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = subscriber.Reader;
-        var heartbeatDue = DateTime.UtcNow + HeartbeatEvery;
+        var heartbeatDue = DateTime.UtcNow + heartbeatEvery;
         var interval = request.Interval;
         var flushDue = interval is { } first ? DateTime.UtcNow + first : DateTime.MaxValue;
         Dictionary<(string, string), StoredRow>? conflated = interval is null ? null : [];
@@ -104,7 +101,7 @@ public sealed class SseSession(IDatasetGrain grain, DatasetFeed feed, LiveSubscr
             if (now >= heartbeatDue)
             {
                 yield return LiveFrames.Heartbeat(Math.Max(feed.Last, position));
-                heartbeatDue = now + HeartbeatEvery;
+                heartbeatDue = now + heartbeatEvery;
             }
 
             if (!reader.TryRead(out var batch))
