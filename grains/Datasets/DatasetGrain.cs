@@ -45,7 +45,8 @@ public sealed partial class DatasetGrain(
         if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
         await Task.Run(() => store.EnsureTableAsync(definition.TableName, definition.Schema.Properties));
         // A dataset created again under a deleted one's name continues its sequence, so no position repeats.
-        if (state.State.ResetSequence > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, state.State.ResetSequence));
+        var floor = state.State.ResetSequence;
+        if (floor > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, floor));
         state.State.Definition = definition;
         await state.WriteStateAsync();
         LogCreated(definition.Workspace, definition.DatasetId, definition.TableName);
@@ -90,7 +91,8 @@ public sealed partial class DatasetGrain(
     public async Task AttachAsync(DatasetDefinition definition)
     {
         if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
-        if (state.State.ResetSequence > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, state.State.ResetSequence));
+        var floor = state.State.ResetSequence;
+        if (floor > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, floor));
         state.State.Definition = definition;
         await state.WriteStateAsync();
     }

@@ -130,4 +130,21 @@ public sealed class DatasetFeedTests(GrainClusterFixture fixture) : GrainTestKit
         await Eventually("the feed to be forgotten", () => feeds.Count, n => n == 0);
         await AssertApperate(ErrorKind.NotFound, () => feeds.SubscribeAsync(Names.DatasetKey(ws, "Quotes"), grain, new LiveSubscriber(null, false, 10, () => { })));
     }
+
+    [Fact]
+    public async Task A_dataset_created_again_continues_its_sequence_above_the_deleted_one()
+    {
+        var (ws, grain, _) = await NewDataset();
+        await grain.WriteAsync(Quotes(Quote("AAPL", "2024-01-02", 1), Quote("MSFT", "2024-01-02", 2)));
+        var before = await grain.GetLiveStatusAsync();
+        await Workspace(ws).DeleteDatasetAsync("Quotes");
+        await Workspace(ws).CreateDatasetAsync(Definition("Quotes"));
+
+        // A position from the old dataset is below the reset point, and new records get sequences above it.
+        var after = await grain.GetLiveStatusAsync();
+        Assert.True(after.Reset > before.Last, $"reset {after.Reset}, old last {before.Last}");
+        await grain.WriteAsync(Quotes(Quote("IBM", "2024-01-03", 3)));
+        var row = Assert.Single(await ReadAllAsync(ws, "Quotes"));
+        Assert.True(row.Id >= after.Reset, $"new id {row.Id}, reset {after.Reset}");
+    }
 }
