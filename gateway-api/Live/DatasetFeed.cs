@@ -22,6 +22,7 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private LiveSubscriber[] _subscribers = [];
+    private Audience _audience = Audience.Empty;
     private IDatasetFeedObserver? _reference;
     private long _last;
     private bool _closed;
@@ -58,6 +59,7 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
         {
             if (_closed) return false;
             _subscribers = [.. _subscribers, subscriber];
+            Volatile.Write(ref _audience, new Audience(_subscribers));
             return true;
         }
     }
@@ -68,6 +70,7 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
         lock (_gate)
         {
             _subscribers = Array.FindAll(_subscribers, s => s != subscriber);
+            Volatile.Write(ref _audience, new Audience(_subscribers));
             if (_subscribers.Length > 0 || _closed) return false;
             _closed = true;
         }
@@ -85,6 +88,7 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
             _closed = true;
             subscribers = _subscribers;
             _subscribers = [];
+            Volatile.Write(ref _audience, Audience.Empty);
         }
         foreach (var s in subscribers) s.Complete(error);
         Stop();
@@ -163,7 +167,49 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
     private void Offer(PropertyDefinition[] properties, StoredRow[] rows, bool events)
     {
         if (rows.Length == 0) return;
-        foreach (var s in Volatile.Read(ref _subscribers)) s.Offer(properties, rows, events);
+        var audience = Volatile.Read(ref _audience);
+        foreach (var s in audience.All) s.Deliver(properties, rows, events);
+        if (audience.ByKey.Count == 0) return;
+        // Subscribers to keys are found by each row's key, so a commit costs one lookup per row however many follow.
+        Dictionary<LiveSubscriber, List<StoredRow>>? kept = null;
+        foreach (var row in rows)
+        {
+            if (!audience.ByKey.TryGetValue(row.Key, out var followers)) continue;
+            kept ??= [];
+            foreach (var s in followers)
+            {
+                if (!kept.TryGetValue(s, out var list)) kept[s] = list = [];
+                list.Add(row);
+            }
+        }
+        if (kept is null) return;
+        foreach (var (s, list) in kept) s.Deliver(properties, [.. list], events);
+    }
+
+    /// <summary>The subscribers as the feed looks them up: those of every key, and the others by key.</summary>
+    private sealed class Audience
+    {
+        public static readonly Audience Empty = new([]);
+
+        public Audience(LiveSubscriber[] subscribers)
+        {
+            All = Array.FindAll(subscribers, s => s.Keys is null);
+            var byKey = new Dictionary<string, List<LiveSubscriber>>(StringComparer.Ordinal);
+            foreach (var s in subscribers)
+            {
+                if (s.Keys is null) continue;
+                foreach (var key in s.Keys)
+                {
+                    if (!byKey.TryGetValue(key, out var list)) byKey[key] = list = [];
+                    list.Add(s);
+                }
+            }
+            ByKey = byKey.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
+        }
+
+        public LiveSubscriber[] All { get; }
+
+        public Dictionary<string, LiveSubscriber[]> ByKey { get; }
     }
 
     private async Task RenewAsync()

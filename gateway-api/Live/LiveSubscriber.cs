@@ -45,12 +45,17 @@ public sealed class LiveSubscriber
     /// <summary>Called by the reader for each batch it took: those records no longer count as waiting.</summary>
     public void Consumed(LiveBatch batch) => Interlocked.Add(ref _waiting, -batch.Rows.Length);
 
-    /// <summary>Offers one commit's rows (called by the feed, one commit at a time).</summary>
-    public void Offer(PropertyDefinition[] properties, StoredRow[] rows, bool events)
+    /// <summary>The keys this subscriber follows; null for every key.</summary>
+    public IReadOnlyCollection<string>? Keys => _keys;
+
+    /// <summary>Offers one commit's rows (called by the feed, one commit at a time); the subscriber keeps those of its keys.</summary>
+    public void Offer(PropertyDefinition[] properties, StoredRow[] rows, bool events) =>
+        Deliver(properties, _keys is null ? rows : Array.FindAll(rows, r => _keys.Contains(r.Key)), events);
+
+    /// <summary>Queues rows already narrowed to this subscriber's keys, in commit order.</summary>
+    public void Deliver(PropertyDefinition[] properties, StoredRow[] kept, bool events)
     {
-        if (rows.Length == 0 || Overflowed || (events && !_events)) return;
-        var kept = _keys is null ? rows : Array.FindAll(rows, r => _keys.Contains(r.Key));
-        if (kept.Length == 0) return;
+        if (kept.Length == 0 || Overflowed || (events && !_events)) return;
         if (Interlocked.Add(ref _waiting, kept.Length) > _capacity)
         {
             Overflowed = true;

@@ -147,4 +147,24 @@ public sealed class DatasetFeedTests(GrainClusterFixture fixture) : GrainTestKit
         var row = Assert.Single(await ReadAllAsync(ws, "Quotes"));
         Assert.True(row.Id >= after.Reset, $"new id {row.Id}, reset {after.Reset}");
     }
+
+    [Fact]
+    public async Task Subscribers_to_keys_get_their_keys_rows_of_a_commit_together_in_commit_order()
+    {
+        var (ws, grain, _) = await NewDataset();
+        var feeds = Feeds(TimeSpan.FromSeconds(30));
+        var key = Names.DatasetKey(ws, "Quotes");
+        var two = new LiveSubscriber(["AAPL", "IBM"], false, 1_000, () => { });
+        var one = new LiveSubscriber(["IBM"], false, 1_000, () => { });
+        var all = new LiveSubscriber(null, false, 1_000, () => { });
+        foreach (var s in new[] { two, one, all }) await feeds.SubscribeAsync(key, grain, s);
+
+        await grain.WriteAsync(Quotes(Quote("AAPL", "2024-01-02", 1), Quote("MSFT", "2024-01-02", 2), Quote("IBM", "2024-01-02", 3), Quote("AAPL", "2024-01-03", 4)));
+        Assert.True(two.Reader.TryPeek(out _) || await two.Reader.WaitToReadAsync());
+        Assert.True(two.Reader.TryRead(out var batch));
+        Assert.Equal([1.0, 3.0, 4.0], batch.Rows.Select(r => (double)r.Values[2]!));
+        Assert.True(batch.Rows[0].Id < batch.Rows[1].Id && batch.Rows[1].Id < batch.Rows[2].Id);
+        Assert.Equal(["IBM"], (await Receive(one, 1, "IBM alone")).Select(r => r.Key));
+        Assert.Equal(["AAPL", "MSFT", "IBM", "AAPL"], (await Receive(all, 4, "every key")).Select(r => r.Key));
+    }
 }
