@@ -135,6 +135,7 @@ namespace Apperate.Actors.Bench
                             await ReadScenarioAsync($"read-last1-under-{rate / 1000}k", $"5. GET /data …?last=1 during {rate:N0} paced records/s (100/request)", rate);
                     }
                     if (o.RunsAnyOf("rules")) await RulesGroupAsync();
+                    if (o.RunsAnyOf("live")) await LiveGroupAsync();
                 }
             }
             catch (Exception ex)

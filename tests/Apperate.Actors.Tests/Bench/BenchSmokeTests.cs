@@ -26,12 +26,15 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
 
     private static readonly string[] ConditionScenarios = ["rules-condition-price", "rules-condition-all3"];
 
+    /// <summary>The live group: latency with subscribers, memory per idle subscriber, batched writes with subscribers connected.</summary>
+    private static readonly string[] LiveScenarios = ["live-latency-1k", "live-idle-1000", "live-batch-1000"];
+
     private static readonly string[] Baselines =
     [
         "store-1row-batches", "store-100row-batches", "store-1000row-batches", "store-wait-groups", "store-load-batches",
         "http-record-single-async", "http-record-batch-100", "http-record-batch-1000", "http-record-wait-true",
         "http-data-csv", "reader-csv", "reader-check-csv", "http-data-ndjson", "reader-ndjson", "reader-check-ndjson", "read-last1-idle",
-        "rules-batch-0-rules", "rules-batch-0-rules-after",
+        "rules-batch-0-rules", "rules-batch-0-rules-after", "live-batch-0-subscribers", "live-batch-0-subscribers-after",
     ];
 
     private static readonly TimeSpan BenchTimeout = TimeSpan.FromSeconds(120);
@@ -111,6 +114,19 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
             else
                 Assert.NotEmpty(s.GetProperty("targets").EnumerateArray());
         }
+        foreach (var id in LiveScenarios)
+        {
+            Assert.True(scenarios.TryGetValue(id, out var s), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");
+            var context = $"scenario {id}: {s}{Environment.NewLine}{log}{Environment.NewLine}{silo.Tail()}";
+            Assert.False(s.TryGetProperty("error", out _), context);
+            Assert.NotEmpty(s.GetProperty("targets").EnumerateArray());
+            if (id == "live-idle-1000") continue;
+            Assert.True(s.GetProperty("recordsPerSecond").GetDouble() > 0, context);
+            Assert.True(s.GetProperty("verification").GetProperty("matched").GetBoolean(), context);
+        }
+        // Every acknowledged record reached every subscriber once (a correctness check, not a timing).
+        Assert.Contains(scenarios["live-latency-1k"].GetProperty("targets").EnumerateArray(),
+            t => t.GetProperty("target").GetString()!.StartsWith("every acknowledged record", StringComparison.Ordinal) && t.GetProperty("met").GetBoolean());
         foreach (var id in ConditionScenarios)
         {
             Assert.True(scenarios.TryGetValue(id, out var s), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");
