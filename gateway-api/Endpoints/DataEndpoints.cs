@@ -20,7 +20,7 @@ public static class DataEndpoints
     {
         app.MapGet("/v1/data/{workspace}/{datasets}/{keys?}/{subkeys?}", QueryAsync)
             .WithTags("Data")
-            .WithSummary("Query records: one newest record by default; last, first, limit, ranges, filters, batch lists, CSV.");
+            .WithSummary("Query records: one newest record by default; last, first, limit, ranges, filters, batch lists, CSV; queryId answers only what changed since the last call with that id.");
         app.MapDelete("/v1/data/{workspace}/{datasetId}/{key}/{subkey?}/{date?}", DeleteAsync)
             .WithTags("Data")
             .WithSummary("Delete the records of a key (and subkey, date, or from/to range).");

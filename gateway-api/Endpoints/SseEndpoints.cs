@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
 
 namespace Apperate.Actors.Gateway.Endpoints;
 
@@ -19,9 +20,31 @@ public static class SseEndpoints
     {
         app.MapGet("/v1/sse/{workspace}/{datasetId}/{key?}", SubscribeAsync)
             .WithTags("Live")
-            .WithSummary("Follow a dataset live: a snapshot (or a replay after Last-Event-ID), then every committed record, as server-sent events.");
+            .WithSummary("Follow a dataset live: a snapshot (or a replay after Last-Event-ID), then every committed record, as server-sent events.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The parameters are read from the query string and headers by SseRequest, so they are listed here.
+                operation.Parameters ??= [];
+                foreach (var (name, location, description) in Parameters)
+                    operation.Parameters.Add(new OpenApiParameter { Name = name, In = location, Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } });
+                return Task.CompletedTask;
+            });
         return app;
     }
+
+    private static readonly (string Name, ParameterLocation In, string Description)[] Parameters =
+    [
+        ("token", ParameterLocation.Query, "a token with read permission on the dataset (EventSource cannot send headers); or Authorization: Bearer"),
+        ("symbols", ParameterLocation.Query, "comma list of keys to follow; none follows every key"),
+        ("nosnapshot", ParameterLocation.Query, "true: no snapshot, only what commits from now on"),
+        ("snapshotAsOf", ParameterLocation.Query, "the snapshot is every record written since then (epoch ms, ISO date-time or YYYY-MM-DD)"),
+        ("Last-Event-ID", ParameterLocation.Header, "resume: every record committed after this id, then live; an id that cannot be resumed gets event: reset"),
+        ("lastEventId", ParameterLocation.Query, "the same as the Last-Event-ID header, for clients that cannot set it"),
+        ("filter", ParameterLocation.Query, "comma list of the properties each record carries"),
+        ("interval", ParameterLocation.Query, "1Second, 5Second or 1Minute: at most the latest record per key per interval"),
+        ("includeEvents", ParameterLocation.Query, "true: also persist=false events, as frames without an id"),
+        ("includeSystemRecordProperties", ParameterLocation.Query, "true: add _systemRecordProperties to each record"),
+    ];
 
     private static async Task<ServerSentEventsResult<string>> SubscribeAsync(HttpContext context, string workspace, string datasetId, string? key,
         TokenAuthenticator auth, DatasetCache datasets, LiveFeeds feeds)

@@ -32,10 +32,16 @@ public sealed class ServiceHttpTests(SiloFixture fixture)
                      "/v1/datasets/{workspace}",
                      "/v1/datasets/{workspace}/{datasetId}",
                      "/v1/tokens/{workspace}",
+                     "/v1/sse/{workspace}/{datasetId}/{key}",
                  })
         {
             if (paths[expected] is null) throw reply.Fail($"the OpenAPI document has no path {expected}");
         }
+        // The live endpoint's parameters are read by hand, so the document lists them.
+        var sse = paths["/v1/sse/{workspace}/{datasetId}/{key}"]!["get"]!;
+        Assert.Equal("text/event-stream", sse["responses"]!["200"]!["content"]!.AsObject().Single().Key);
+        var names = sse["parameters"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).ToArray();
+        Assert.Superset(new HashSet<string> { "token", "symbols", "nosnapshot", "snapshotAsOf", "Last-Event-ID", "lastEventId", "filter", "interval", "includeEvents" }, names.ToHashSet());
     }
 
     [Theory]
