@@ -25,6 +25,8 @@ public static class ApperateGateway
         services.AddSingleton<StreamPublisher>();
         services.AddSingleton<RecordWriter>();
         services.AddSingleton<Live.LiveFeeds>();
+        // Browsers call the API from any site (publishable tokens are made for that): any origin, no cookies.
+        services.AddCors(options => options.AddDefaultPolicy(policy => policy.AllowAnyOrigin().AllowAnyHeader().AllowAnyMethod()));
         services.AddOptions<Live.LiveOptions>().BindConfiguration(Live.LiveOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Live.LiveOptions>, Live.LiveOptionsValidator>());
         services.AddSingleton<Ingest.IngestRunner>();
@@ -56,6 +58,7 @@ public static class ApperateGateway
             return next(context);
         });
         app.UseRouting();
+        app.UseCors();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceEndpoints();
         app.MapDatasetEndpoints();

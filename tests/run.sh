@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: builds the solution and runs every test, then prints "N passed, N failed".
 # Programs the tests need are installed here when missing: MariaDB (Debian package) for the MYSQL connector
-# tests and anvil (npm, into tests/.tools) for the ETHEREUM ones. The tests start and stop their own servers on
+# tests, chromium (Debian package) for the browser tests and anvil (npm, into tests/.tools) for the ETHEREUM ones. The tests start and stop their own servers on
 # free 127.0.0.1 ports with their own data directories; the variables exported below tell them where the programs are.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,15 @@ fi
 APPERATE_MARIADBD="$(find_program mariadbd mysqld || true)"
 APPERATE_MARIADB_INSTALL_DB="$(find_program mariadb-install-db mysql_install_db || true)"
 export APPERATE_MARIADBD APPERATE_MARIADB_INSTALL_DB
+
+# A real browser for the EventSource tests: Debian's chromium, driven by Playwright (its own browser download is not used).
+if ! find_program chromium >/dev/null; then
+  echo "installing chromium"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium </dev/null >/dev/null
+fi
+APPERATE_CHROMIUM="$(find_program chromium || true)"
+export APPERATE_CHROMIUM
 
 APPERATE_ANVIL="$TOOLS/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 if [ ! -x "$APPERATE_ANVIL" ]; then

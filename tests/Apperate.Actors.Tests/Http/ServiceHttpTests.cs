@@ -58,4 +58,22 @@ public sealed class ServiceHttpTests(SiloFixture fixture)
     {
         (await fixture.Api.Send(HttpMethod.Put, "/v1/record/DEMO/x")).ExpectProblem(405);
     }
+
+    [Fact]
+    public async Task Browsers_of_any_origin_may_call_the_API()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v1/record/DEMO/Anything");
+        preflight.Headers.Add("Origin", "https://dashboard.example.com");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type,authorization");
+        using var answer = await _anonymous.Http.SendAsync(preflight);
+        Assert.Equal(204, (int)answer.StatusCode);
+        Assert.Equal("*", answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("authorization", answer.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        get.Headers.Add("Origin", "https://dashboard.example.com");
+        using var simple = await _anonymous.Http.SendAsync(get);
+        Assert.Equal("*", simple.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
 }
