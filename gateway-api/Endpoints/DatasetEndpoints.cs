@@ -25,6 +25,8 @@ public static class DatasetEndpoints
         group.MapGet("", ListAsync).WithSummary("List the workspace's datasets.");
         group.MapGet("/{datasetId}", GetAsync).WithSummary("Get a dataset with its stored record count.");
         group.MapPatch("/{datasetId}", PatchAsync).WithSummary("Change a dataset additively: add properties, relax required, widen integer to number.");
+        // Apperate's client updated a dataset with POST; it is the same change.
+        group.MapPost("/{datasetId}", PatchAsync).WithSummary("The same as PATCH (Apperate's updateDataset).");
         group.MapPut("/{datasetId}/{newDatasetId}", RenameAsync).WithSummary("Rename a dataset; its records follow.");
         group.MapDelete("/{datasetId}", DeleteAsync).WithSummary("Delete a dataset and its records.");
         return app;
@@ -60,12 +62,19 @@ public static class DatasetEndpoints
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
+        var limit = QueryOptions.Integer(context.Request, "limit", int.MaxValue, 1, int.MaxValue);
         var definitions = await Workspace(grains, workspace).ListDatasetsAsync();
         await Json.WriteAsync(context.Response, 200, w =>
         {
             w.WriteStartArray();
+            var written = 0L;
             foreach (var d in definitions)
-                if ((token.PermissionsFor(d.DatasetId) & TokenPermission.Read) != 0) DatasetOutput.Write(w, d, null);
+            {
+                if (written == limit) break;
+                if ((token.PermissionsFor(d.DatasetId) & TokenPermission.Read) == 0) continue;
+                DatasetOutput.Write(w, d, null);
+                written++;
+            }
             w.WriteEndArray();
         });
     }
