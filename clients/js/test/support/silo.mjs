@@ -80,8 +80,15 @@ export class Silo {
   async stop() {
     if (this.process.exitCode !== null) return;
     process.kill(this.process.pid, "SIGTERM");
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`the silo (pid ${this.process.pid}) did not stop within 60 s`)), 60_000));
-    await Promise.race([this.exited, timeout]);
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the silo (pid ${this.process.pid}) did not stop within 60 s`)), 60_000);
+    });
+    try {
+      await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async dispose() {
