@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: builds the solution and runs every test, then prints "N passed, N failed".
 # Programs the tests need are installed here when missing: MariaDB (Debian package) for the MYSQL connector
-# tests, chromium (Debian package) for the browser tests and anvil (npm, into tests/.tools) for the ETHEREUM ones. The tests start and stop their own servers on
+# tests, chromium (Debian package) for the browser tests, Node.js and npm for the JavaScript client (its packages
+# with npm ci in clients/js) and anvil (npm, into tests/.tools) for the ETHEREUM ones. The tests start and stop their own servers on
 # free 127.0.0.1 ports with their own data directories; the variables exported below tell them where the programs are.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,13 @@ fi
 APPERATE_MARIADBD="$(find_program mariadbd mysqld || true)"
 APPERATE_MARIADB_INSTALL_DB="$(find_program mariadb-install-db mysql_install_db || true)"
 export APPERATE_MARIADBD APPERATE_MARIADB_INSTALL_DB
+
+# Node.js (>= 20) and npm for the JavaScript client's tests.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "installing nodejs and npm"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm </dev/null >/dev/null
+fi
 
 # A real browser for the EventSource tests: Debian's chromium, driven by Playwright (its own browser download is not used).
 if ! find_program chromium >/dev/null; then
@@ -83,5 +91,28 @@ if [ "$not_run" -gt 0 ]; then
   failed=$(( failed + not_run ))
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
+echo "C# suites: $passed passed, $failed failed"
+
+# The JavaScript client's tests (node --test), against silos they start from the build above, and in the browser.
+node_passed=0
+node_failed=0
+if ! (cd clients/js && npm ci --no-audit --no-fund --silent </dev/null >/dev/null 2>"$RESULTS/npm.log"); then
+  cat "$RESULTS/npm.log"
+  echo "npm ci in clients/js failed"
+  node_failed=1
+elif ! node clients/js/scripts/build.mjs; then
+  node_failed=1
+else
+  CONFIGURATION="$CONFIGURATION" node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$RESULTS/node.tap" clients/js/test/ </dev/null
+  node_status=$?
+  node_passed=$(grep -o '^# pass [0-9]*' "$RESULTS/node.tap" | grep -o '[0-9]*' || echo 0)
+  node_failed=$(grep -o '^# fail [0-9]*' "$RESULTS/node.tap" | grep -o '[0-9]*' || echo 0)
+  node_cancelled=$(grep -o '^# cancelled [0-9]*' "$RESULTS/node.tap" | grep -o '[0-9]*' || echo 0)
+  node_failed=$(( node_failed + node_cancelled ))
+  if [ "$node_status" -ne 0 ] && [ "$node_failed" -eq 0 ]; then node_failed=1; fi
+fi
+echo "JavaScript client: $node_passed passed, $node_failed failed"
+
+echo "$(( passed + node_passed )) passed, $(( failed + node_failed )) failed"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ] && [ "$node_failed" -eq 0 ]

@@ -73,7 +73,7 @@ function call(client, spec, args = {}) {
 }
 
 /** A path segment: encoded where it must be, while `,` (the batch separator) and the other sub-delimiters stay as written. */
-export function segment(value) {
+function segment(value) {
   return encodeURIComponent(String(value)).replace(/%(2C|3A|40|21|24|26|27|28|29|2A|2B|3B|3D)/gi, (escape) => decodeURIComponent(escape));
 }
 

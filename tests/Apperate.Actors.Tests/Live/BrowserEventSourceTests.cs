@@ -25,7 +25,13 @@ public sealed class BrowserEventSourceTests(LiveFixture fixture)
         var chromium = Tools.Find("APPERATE_CHROMIUM", "chromium", "apt-get install -y chromium (tests/run.sh installs it)", "/usr/bin/chromium");
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            // No background networking: a closed network refuses Chromium's own connections.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
         var page = await browser.NewPageAsync();
         // A page of its own origin (about:blank → null), as a site that embeds the feed would be: the request is cross-origin.
         await page.SetContentAsync("<html><body>feed</body></html>");
