@@ -104,7 +104,7 @@ elif ! node clients/js/scripts/build.mjs; then
   node_failed=1
 else
   CONFIGURATION="$CONFIGURATION" node --test --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$RESULTS/node.tap" clients/js/test/ </dev/null
+    --test-reporter=tap --test-reporter-destination="$RESULTS/node.tap" clients/js/test/*.test.mjs </dev/null
   node_status=$?
   node_passed=$(grep -o '^# pass [0-9]*' "$RESULTS/node.tap" | grep -o '[0-9]*' || echo 0)
   node_failed=$(grep -o '^# fail [0-9]*' "$RESULTS/node.tap" | grep -o '[0-9]*' || echo 0)

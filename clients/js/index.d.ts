@@ -85,6 +85,7 @@ export class Apperate {
   write(options: WriteOptions): Promise<{ success: boolean; message: string }>;
   queryData(options: QueryOptions): Promise<Record<string, unknown>[] | string>;
   listDatasets(options: { workspace: string; limit?: number }): Promise<Record<string, unknown>[]>;
+  queryDatasets(options: { workspace: string }): Promise<Record<string, unknown>[]>;
   getDataset(options: Target): Promise<Record<string, unknown>>;
   registerDataset(options: { workspace: string; data: Body }): Promise<{ success: boolean; message: string; datasetId: string }>;
   updateDataset(options: Target & { data: Body }): Promise<Record<string, unknown>>;

@@ -29,6 +29,8 @@ public static class DatasetEndpoints
         group.MapPost("/{datasetId}", PatchAsync).WithSummary("The same as PATCH (Apperate's updateDataset).");
         group.MapPut("/{datasetId}/{newDatasetId}", RenameAsync).WithSummary("Rename a dataset; its records follow.");
         group.MapDelete("/{datasetId}", DeleteAsync).WithSummary("Delete a dataset and its records.");
+        // Apperate's client listed a workspace's datasets at /data/:workspace too (queryDatasets).
+        app.MapGet("/v1/data/{workspace}", ListAsync).WithTags("Datasets").WithSummary("The same as GET /v1/datasets/:workspace (Apperate's queryDatasets).");
         return app;
     }
 

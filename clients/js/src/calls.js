@@ -23,6 +23,7 @@ export const CALLS = {
   write: { method: "POST", path: ["record", W, ID], query: ["token", "event", "persist", "duplicateKeyHandling", "createDatasetOnDemand", "wait", "updateState"], body: "json" },
   queryData: { method: "GET", path: ["data", W, ID, optional("key"), optional("subkey")], query: QUERY_DATA_PARAMETERS },
   listDatasets: { method: "GET", path: ["datasets", W], query: ["token", "limit"] },
+  queryDatasets: { method: "GET", path: ["data", W], query: ["token"] },
   getDataset: { method: "GET", path: ["datasets", W, ID], query: ["token"] },
   registerDataset: { method: "POST", path: ["datasets", W], query: ["token"], body: "data" },
   updateDataset: { method: "POST", path: ["datasets", W, ID], query: ["token"], body: "data" },

@@ -88,6 +88,7 @@ const otherCases = [
   ["queryData", { workspace: "DEMO", id: "PRICES,VOLUMES", key: "AAPL,MSFT", range: "5d", interval: 2, queryId: "poller-1", batchSeparator: "," }],
   ["listDatasets", { workspace: "DEMO" }],
   ["listDatasets", { workspace: "DEMO", limit: 3 }],
+  ["queryDatasets", { workspace: "DEMO" }],
   ["getDataset", { workspace: "DEMO", id: "PRICES" }],
   ["deleteDataset", { workspace: "DEMO", id: "PRICES" }],
   ["registerDataset", { workspace: "DEMO", data: JSON.stringify({ dataset: { datasetId: "PRICES" } }) }],

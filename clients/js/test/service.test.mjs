@@ -50,6 +50,7 @@ for (const [name, client] of [["ours", () => ours], ["Apperate's", () => theirs]
     const listed = await c.listDatasets({ workspace: "DEMO" });
     assert.ok(listed.some((d) => d.datasetId === id) && listed.length >= 2, JSON.stringify(listed.map((d) => d.datasetId)));
     assert.deepEqual((await c.listDatasets({ workspace: "DEMO", limit: 1 })).map((d) => d.datasetId), [listed[0].datasetId]);
+    assert.deepEqual((await c.queryDatasets({ workspace: "DEMO" })).map((d) => d.datasetId), listed.map((d) => d.datasetId));
     await c.deleteDataset({ workspace: "DEMO", id: other });
     assert.equal((await c.getDataset({ workspace: "DEMO", id })).records, 2);
 
