@@ -3,7 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as esm from "../src/index.js";
 
 const require = createRequire(import.meta.url);
@@ -28,4 +30,22 @@ test("require() and import give the same client", () => {
   assert.deepEqual(Object.getOwnPropertyNames(cjs.Apperate.prototype).sort(), Object.getOwnPropertyNames(esm.Apperate.prototype).sort());
   assert.equal(typeof client.subscribe, "function");
   assert.throws(() => new cjs.Client({ api_token: "" }), /API Token missing/);
+});
+
+test("the packed tarball installs into a project, which can require and import it", () => {
+  const work = mkdtempSync(join(tmpdir(), "apperate-js-pack-"));
+  try {
+    const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8" }));
+    const project = join(work, "project");
+    execFileSync("mkdir", [project]);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-project", version: "1.0.0", private: true }));
+    execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", join(work, packed.filename)], { cwd: project, encoding: "utf8" });
+    const probe = 'const c = new Client({ api_token: "sk_x", baseUrl: "http://127.0.0.1:9" }); console.log(typeof c.apperate.write, typeof c.subscribe, c.baseUrl);';
+    const cjs = execFileSync("node", ["-e", `const { Client } = require("@apperate-actors/client"); ${probe}`], { cwd: project, encoding: "utf8" });
+    const esm = execFileSync("node", ["--input-type=module", "-e", `import { Client } from "@apperate-actors/client"; ${probe}`], { cwd: project, encoding: "utf8" });
+    assert.equal(cjs.trim(), "function function http://127.0.0.1:9");
+    assert.equal(esm.trim(), cjs.trim());
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
