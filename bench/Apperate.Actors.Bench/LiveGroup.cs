@@ -156,7 +156,7 @@ internal sealed partial class Bench
     {
         var subscribers = o.Smoke ? 50 : 1_000;
         var none = new List<double>();
-        await LiveBatchBaselineAsync(LiveBaselineId, "before the run with subscribers", none);
+        await BatchBaselineAsync(LiveBaselineId, "LIVE0", "no subscribers, before the run with subscribers", none);
         var s = new ScenarioReport { Id = "live-batch-1000", Title = $"11. async POST /record, 100/request, {subscribers:N0} SSE subscribers connected", Concurrency = o.BatchConcurrency };
         _report.Scenarios.Add(s);
         LiveFollowers? followers = null;
@@ -191,7 +191,7 @@ internal sealed partial class Bench
         {
             if (followers is not null) await followers.DisposeAsync();
         }
-        await LiveBatchBaselineAsync(LiveBaselineId + "-after", "after the run with subscribers", none);
+        await BatchBaselineAsync(LiveBaselineId + "-after", "LIVE0AFTER", "no subscribers, after the run with subscribers", none);
 
         if (none.Count == 0 || s.Error is not null || s.StoredRecordsPerSecond is not { } stored) return;
         var baseline = none.Average();
@@ -199,32 +199,6 @@ internal sealed partial class Bench
         s.Ratios.Add(new RatioReport("live0", none.Count == 2 ? $"{LiveBaselineId} and {LiveBaselineId}-after (mean)" : LiveBaselineId, "stored records/s", baseline, ratio));
         s.Targets.Add(new TargetCheck($"≥ {LiveShareTarget:P0} of the same load with no subscribers", $"{ratio:P0}", ratio >= LiveShareTarget));
         Log($"{s.Id}: {stored:N0} stored records/s = {ratio:P0} of the no-subscriber rate ({baseline:N0})");
-    }
-
-    private async Task LiveBatchBaselineAsync(string id, string when, List<double> rates)
-    {
-        var b = new BaselineReport
-        {
-            Id = id,
-            Description = $"scenario 2's load (async POST /record, {RuleBatchRows} records/request, {o.BatchConcurrency} clients, closed loop, {Duration:0.#} s) on a fresh dataset with no subscribers, " +
-                          $"{when}; records/s is the stored rate",
-        };
-        _baselines[id] = b;
-        try
-        {
-            var run = await RuleBatchLoadAsync(id == LiveBaselineId ? "LIVE0" : "LIVE0AFTER", null);
-            b.Apply(run.Load);
-            b.Cpu = run.Cpu;
-            b.RecordsPerSecond = run.StoredRate;
-            if (!run.Verification.Matched) b.Error = $"stored {run.Verification.Stored:N0} of {run.Verification.Acknowledged:N0} acknowledged";
-            else rates.Add(run.StoredRate);
-            Log($"{id}: {run.StoredRate:N0} stored/s, CPU service {run.Cpu.ServiceCores:F2} bench {run.Cpu.BenchCores:F2}");
-        }
-        catch (Exception ex)
-        {
-            b.Error = $"{ex.GetType().Name}: {ex.Message}";
-            Log($"{id} failed: {ex}");
-        }
     }
 }
 

@@ -55,13 +55,13 @@ internal sealed partial class Bench
         var few = o.Smoke ? 10 : 100;
         var many = o.Smoke ? 100 : 1_000;
         var none = new List<double>();
-        await RuleBatchBaselineAsync(RulesBaselineId, "before the runs with rules", none);
+        await BatchBaselineAsync(RulesBaselineId, "RULES0", "no rules, before the runs with rules", none);
         var keyedFew = await RuleBatchScenarioAsync(receiver, "rules-batch-keyed-100", $"8. async POST /record, 100/request, {few:N0} keyed rules that never match", "RULESKEYED" + few, few, RuleShape.Keyed);
         var keyedMany = await RuleBatchScenarioAsync(receiver, "rules-batch-keyed-1000", $"8. async POST /record, 100/request, {many:N0} keyed rules that never match", "RULESKEYED" + many, many, RuleShape.Keyed);
         var thresholdFew = await RuleBatchScenarioAsync(receiver, "rules-batch-threshold-100", $"8. async POST /record, 100/request, {few:N0} threshold rules that never pass", "RULESTHRESHOLD" + few, few, RuleShape.Threshold);
         var thresholdMany = await RuleBatchScenarioAsync(receiver, "rules-batch-threshold-1000", $"8. async POST /record, 100/request, {many:N0} threshold rules that never pass", "RULESTHRESHOLD" + many, many, RuleShape.Threshold);
         var unindexed = await RuleBatchScenarioAsync(receiver, "rules-batch-unindexed-100", $"8. async POST /record, 100/request, {few:N0} rules no index can narrow, that never pass (informative)", "RULESUNINDEXED" + few, few, RuleShape.Unindexed);
-        await RuleBatchBaselineAsync(RulesBaselineId + "-after", "after the runs with rules", none);
+        await BatchBaselineAsync(RulesBaselineId + "-after", "RULES0AFTER", "no rules, after the runs with rules", none);
 
         if (none.Count == 0) return;
         var baseline = none.Average();
@@ -269,18 +269,22 @@ internal sealed partial class Bench
         return new BatchRun(ds, load, verification, cpu, memory, load.Records / (load.Seconds + verification.WaitedSeconds));
     }
 
-    private async Task RuleBatchBaselineAsync(string id, string when, List<double> rates)
+    /// <summary>
+    /// Scenario 2's load on a fresh dataset (<paramref name="tag"/>) with nothing on it (<paramref name="what"/> says what, and
+    /// when), as the baseline of a group's batched runs; its stored rate is added to <paramref name="rates"/> when every record was stored.
+    /// </summary>
+    private async Task BatchBaselineAsync(string id, string tag, string what, List<double> rates)
     {
         var b = new BaselineReport
         {
             Id = id,
-            Description = $"scenario 2's load (async POST /record, {RuleBatchRows} records/request, {o.BatchConcurrency} clients, closed loop, {Duration:0.#} s) on a fresh dataset with no rules, " +
-                          $"{when}; records/s is the stored rate (acknowledged records ÷ the window plus the time until they were all counted)",
+            Description = $"scenario 2's load (async POST /record, {RuleBatchRows} records/request, {o.BatchConcurrency} clients, closed loop, {Duration:0.#} s) on a fresh dataset with " +
+                          $"{what}; records/s is the stored rate (acknowledged records ÷ the window plus the time until they were all counted)",
         };
         _baselines[id] = b;
         try
         {
-            var run = await RuleBatchLoadAsync(id == RulesBaselineId ? "RULES0" : "RULES0AFTER", null);
+            var run = await RuleBatchLoadAsync(tag, null);
             b.Apply(run.Load);
             b.Cpu = run.Cpu;
             b.RecordsPerSecond = run.StoredRate;
