@@ -1,0 +1,36 @@
+using Apperate.Actors.Storage.Queue;
+using Orleans.Runtime;
+using Orleans.Serialization;
+using Orleans.Streams;
+
+namespace Apperate.Actors.Streaming;
+
+/// <summary>
+/// Publishes stream events into the <see cref="IRecordQueue"/>: one queue message per producer call, in the queue the
+/// stream maps to. The call returns once the message is durable; a full queue throws <see cref="QueueFullException"/>
+/// back to the producer.
+/// </summary>
+public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializer serializer, IStreamQueueMapper mapper) : IQueueAdapter
+{
+    public string Name { get; } = name;
+
+    /// <summary>A reader starts at the oldest unacknowledged message, never at a token.</summary>
+    public bool IsRewindable => false;
+
+    public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
+
+    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => new RecordQueueReceiver(queue, QueueNumber(queueId), serializer);
+
+    public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
+    {
+        if (token is not null) throw new ArgumentException("The record queue gives messages their sequence; a producer cannot.", nameof(token));
+        var payload = serializer.SerializeToArray(events.Cast<object>().ToList());
+        await queue.EnqueueAsync([new QueueItem(QueueNumber(mapper.GetQueueForStream(streamId)), StreamKey(streamId), payload)]).ConfigureAwait(false);
+    }
+
+    /// <summary>The queue's number in the record queue's tables.</summary>
+    public static int QueueNumber(QueueId queueId) => (int)queueId.GetNumericId();
+
+    /// <summary>The stream's key in the record queue's tables (namespace and key, as Orleans prints them).</summary>
+    public static string StreamKey(StreamId streamId) => streamId.ToString();
+}

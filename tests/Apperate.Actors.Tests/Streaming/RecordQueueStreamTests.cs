@@ -1,0 +1,153 @@
+using Apperate.Actors.Datasets;
+using Apperate.Actors.Rules.Delivery;
+using Apperate.Actors.Storage;
+using Apperate.Actors.Storage.Queue;
+using Apperate.Actors.Storage.Sqlite;
+using Apperate.Actors.Streaming;
+using Apperate.Actors.Workspaces;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Streams;
+using Orleans.TestingHost;
+
+namespace Apperate.Actors.Tests.Streaming;
+
+/// <summary>
+/// The record queue as an Orleans persistent stream provider, in a test cluster whose records stream runs through it:
+/// what a client publishes reaches the dataset grain in order and is acknowledged, and a full queue refuses the producer.
+/// </summary>
+public sealed class RecordQueueStreamTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "apperate-queue-stream-" + Guid.NewGuid().ToString("N"));
+    private SqliteRecordStore? store;
+    private RecordQueue? queue;
+    private InProcessTestCluster? cluster;
+
+    private static void Provider(IPersistentStreamConfigurator configurator)
+    {
+        configurator.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+        configurator.Configure<HashRingStreamQueueMapperOptions>(ob => ob.Configure(o => o.TotalQueueCount = 4));
+    }
+
+    public async Task InitializeAsync()
+    {
+        store = new SqliteRecordStore(Path.Combine(directory, "records.db"));
+        queue = new RecordQueue(new SqliteQueueDatabase(Path.Combine(directory, "queue.db")));
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.GrainState);
+            silo.AddPersistentStreams(RecordStreams.Provider, RecordQueueAdapterFactory.Create, configurator =>
+            {
+                Provider(configurator);
+                configurator.ConfigurePullingAgent(ob => ob.Configure(o =>
+                {
+                    o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
+                    o.MaxEventDeliveryTime = System.Threading.Timeout.InfiniteTimeSpan;
+                }));
+            });
+            silo.Services.AddSingleton<IRecordQueue>(queue);
+            silo.Services.AddSingleton<IRecordStore>(store);
+            silo.Services.AddSingleton<IAlertStore>(store);
+            silo.Services.AddSingleton(new WriteTracker());
+            silo.Services.AddWebhookDelivery();
+        });
+        builder.ConfigureClient(client =>
+        {
+            client.AddPersistentStreams(RecordStreams.Provider, RecordQueueAdapterFactory.Create, Provider);
+            client.Services.AddSingleton<IRecordQueue>(queue);
+        });
+        cluster = builder.Build();
+        await cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (cluster is not null) await cluster.DisposeAsync();
+        if (queue is not null) await queue.DisposeAsync();
+        store?.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+    }
+
+    private static readonly DatasetSchema Schema = new(
+        [new PropertyDefinition("symbol", PropertyType.String), new PropertyDefinition("n", PropertyType.Integer)], ["symbol"], false);
+
+    [Fact]
+    public async Task Published_batches_reach_the_dataset_in_order_and_leave_the_queue()
+    {
+        var client = cluster!.Client;
+        var ws = "Q" + Guid.NewGuid().ToString("N")[..8];
+        await client.GetGrain<IWorkspaceGrain>(Names.Normalize(ws)).EnsureCreatedAsync(ws, null);
+        await client.GetGrain<IWorkspaceGrain>(Names.Normalize(ws)).CreateDatasetAsync(
+            new DatasetDefinition(ws, "Ticks", null, null, Schema, new ColumnMapping("symbol", null, null), 0, 0, 0, ""));
+        var stream = client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, Names.DatasetKey(ws, "Ticks")));
+
+        // Each batch replaces the one record of key K: only the last value survives if order is kept.
+        for (var n = 1; n <= 40; n++)
+            await stream.OnNextAsync(new RecordBatch(["symbol", "n"], [new RecordRow("K", "", 0, ["K", (long)n], null), new RecordRow("N" + n, "", 0, ["N" + n, (long)n], null)], DuplicateKeyHandling.Replace));
+
+        var grain = client.GetGrain<IDatasetGrain>(Names.DatasetKey(ws, "Ticks"));
+        var deadline = DateTime.UtcNow + Timeout;
+        StoredRow[] rows = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            rows = (await grain.QueryAsync([KeySelector.All], DataQuery.Latest with { Limit = null })).Groups[0];
+            if (rows.Length == 41) break;
+            await Task.Delay(20);
+        }
+        Assert.Equal(41, rows.Length);
+        Assert.Equal(40L, rows.Single(r => r.Key == "K").Values[1]);
+        // Commit order follows publish order: the ids of N1 … N40 rise.
+        var ns = rows.Where(r => r.Key != "K").OrderBy(r => (long)r.Values[1]!).Select(r => r.Id).ToArray();
+        Assert.Equal(ns.Order(), ns);
+
+        // Every message was acknowledged once handled.
+        while (DateTime.UtcNow < deadline)
+        {
+            var pending = 0L;
+            for (var q = 0; q < 4; q++) pending += await queue!.PendingAsync(q);
+            if (pending == 0) return;
+            await Task.Delay(20);
+        }
+        Assert.Fail("the queue still holds messages the dataset grain handled");
+    }
+
+    [Fact]
+    public async Task A_full_queue_refuses_the_producer_and_the_messages_carry_their_stream_sequence()
+    {
+        var serializer = cluster!.Client.ServiceProvider.GetRequiredService<Serializer>();
+        await using var small = new RecordQueue(new SqliteQueueDatabase(Path.Combine(directory, "small.db")), new RecordQueueOptions { MaxPendingPerQueue = 2 });
+        var mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 1 }, "small");
+        var adapter = new RecordQueueAdapter("small", small, serializer, mapper);
+        var streamId = StreamId.Create(RecordStreams.Namespace, "WS/DATASET");
+        var batch = new RecordBatch(["symbol"], [new RecordRow("A", "", 0, ["A"], null)], DuplicateKeyHandling.Ignore);
+        await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
+        await adapter.QueueMessageBatchAsync(streamId, [batch, batch], null, null);
+        await Assert.ThrowsAsync<QueueFullException>(() => adapter.QueueMessageBatchAsync(streamId, [batch], null, null));
+        await Assert.ThrowsAsync<ArgumentException>(() => adapter.QueueMessageBatchAsync(streamId, [batch], new RecordQueueToken(1, 0, 1), null));
+
+        var receiver = adapter.CreateReceiver(mapper.GetAllQueues().Single());
+        await receiver.Initialize(TimeSpan.FromSeconds(5), CancellationToken.None);
+        var read = await receiver.GetQueueMessagesAsync(10, CancellationToken.None);
+        Assert.Equal(2, read.Count);
+        Assert.All(read, b => Assert.Equal(streamId, b.StreamId));
+        Assert.Equal([1L, 2L], read.Select(b => ((RecordQueueToken)b.SequenceToken).StreamSequence));
+        var events = read[1].GetEvents<RecordBatch>().ToArray();
+        Assert.Equal(2, events.Length);
+        Assert.Equal(["A"], events[1].Item1.Rows.Select(r => r.Key));
+        Assert.True(events[0].Item2.CompareTo(events[1].Item2) < 0);
+        Assert.Equal(2L, ((RecordQueueToken)events[1].Item2).StreamSequence);
+
+        // Acknowledged messages make room; a new reader starts after them.
+        await receiver.MessagesDeliveredAsync([read[0]], CancellationToken.None);
+        await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
+        var again = adapter.CreateReceiver(mapper.GetAllQueues().Single());
+        await again.Initialize(TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.Equal([2L, 3L], (await again.GetQueueMessagesAsync(10, CancellationToken.None)).Select(b => ((RecordQueueToken)b.SequenceToken).StreamSequence));
+    }
+}
