@@ -45,6 +45,7 @@ public sealed partial class DatasetGrain
     /// <summary>Sends a committed write to the followers.</summary>
     private void PublishCommit(ICommitParticipant? participant)
     {
+        if (participant is AppliedPosition applied) participant = applied.Inner;
         if (participant is not LiveCapture { Commit: { } commit } || _followers is not { Count: > 0 } followers) return;
         followers.Notify(f => f.OnCommittedAsync(commit));
     }

@@ -17,11 +17,12 @@ public sealed partial class DatasetGrain
     private int _pendingRows;
     private Task? _flushLoop;
 
-    private sealed record PendingWrite(RecordBatch Batch, TaskCompletionSource<WriteResult> Completion);
+    /// <param name="Position">For an item of a durable record stream: its stream sequence, recorded with its commit; else 0.</param>
+    private sealed record PendingWrite(RecordBatch Batch, TaskCompletionSource<WriteResult> Completion, long Position = 0);
 
-    private Task<WriteResult> Enqueue(DatasetDefinition definition, RecordBatch batch)
+    private Task<WriteResult> Enqueue(DatasetDefinition definition, RecordBatch batch, long position = 0)
     {
-        var pending = new PendingWrite(batch, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingWrite(batch, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously), position);
         _pending.Add(pending);
         _pendingRows += batch.Rows.Length;
         StartFlushLoop(definition);
@@ -72,7 +73,7 @@ public sealed partial class DatasetGrain
                 try
                 {
                     var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
-                    var participant = WithLiveCapture(evaluator, current);
+                    var participant = WithAppliedPosition(WithLiveCapture(evaluator, current), group.Max(p => p.Position));
                     results = await Task.Run(() => store.WriteAsync(table, batches, updated, participant));
                     if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                     PublishCommit(participant);
@@ -88,7 +89,7 @@ public sealed partial class DatasetGrain
                         {
                             var single = batches[i];
                             var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
-                            var participant = WithLiveCapture(evaluator, current);
+                            var participant = WithAppliedPosition(WithLiveCapture(evaluator, current), group[i].Position);
                             results[i] = (await Task.Run(() => store.WriteAsync(table, [single], updated, participant)))[0];
                             if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                             PublishCommit(participant);

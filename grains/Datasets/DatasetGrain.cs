@@ -18,7 +18,7 @@ public sealed partial class DatasetGrain(
     IAlertStore alerts,
     WriteTracker tracker,
     ILogger<DatasetGrain> logger)
-    : Grain, IDatasetGrain, IStreamSubscriptionObserver, IAsyncObserver<RecordBatch>
+    : Grain, IDatasetGrain, IStreamSubscriptionObserver, IAsyncObserver<RecordBatch>, IAsyncBatchObserver<RecordBatch>
 {
     private DatasetDefinition? Definition => state.State.Definition;
 
@@ -169,7 +169,7 @@ public sealed partial class DatasetGrain(
     }
 
     /// <inheritdoc />
-    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => handleFactory.Create<RecordBatch>().ResumeAsync(this);
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => handleFactory.Create<RecordBatch>().ResumeAsync((IAsyncBatchObserver<RecordBatch>)this);
 
     /// <inheritdoc />
     public async Task OnNextAsync(RecordBatch item, StreamSequenceToken? token = null)

@@ -54,8 +54,11 @@ public sealed class CommitContext(IReadOnlyList<RecordBatch> batches, IReadOnlyL
     /// <summary>Rules whose state of other generations is forgotten: every name of the rule that does not start with the prefix (counters excepted).</summary>
     public List<(string Rule, string KeepPrefix)> StateResets { get; } = [];
 
+    /// <summary>How far datasets' record streams are applied once this write commits (dataset key, stream sequence).</summary>
+    public List<(string Stream, long Sequence)> Applied { get; } = [];
+
     /// <summary>True when there is nothing to write.</summary>
-    public bool IsEmpty => Alerts.Count == 0 && State.Count == 0 && StateResets.Count == 0;
+    public bool IsEmpty => Alerts.Count == 0 && State.Count == 0 && StateResets.Count == 0 && Applied.Count == 0;
 }
 
 /// <summary>Joins a write's transaction after its rows (the rules engine).</summary>

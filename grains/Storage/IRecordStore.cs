@@ -38,6 +38,9 @@ public interface IRecordStore
     /// <summary>The table's last commit sequence: the highest given so far (0 when none), whether or not its rows are still stored.</summary>
     Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default);
 
+    /// <summary>How far a dataset's record stream is applied: the last stream sequence a commit recorded (<see cref="CommitContext.Applied"/>), 0 when none.</summary>
+    Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default);
+
     /// <summary>Moves the table's commit sequence up to <paramref name="atLeast"/> when it is below (a table that continues another's numbering).</summary>
     Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default);
 

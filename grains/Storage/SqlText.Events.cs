@@ -11,6 +11,7 @@ public abstract partial class SqlText
     public const string AlertsTable = "apperate_alerts";
     public const string AttemptsTable = "apperate_alert_attempts";
     public const string RuleStateTable = "apperate_rule_state";
+    public const string AppliedTable = "apperate_applied";
 
     /// <summary>The rule-state name of a rule's counters, which outlive state generations.</summary>
     public const string CountersName = "counters";
@@ -32,6 +33,11 @@ public abstract partial class SqlText
 
     /// <summary>Inserts or overwrites one attempt row.</summary>
     public abstract string UpsertAttempt { get; }
+
+    /// <summary>Records how far a dataset's record stream is applied (<c>@k</c> the dataset key, <c>@s</c> its stream sequence).</summary>
+    public abstract string UpsertApplied { get; }
+
+    public string ReadApplied => $"SELECT seq FROM {AppliedTable} WHERE stream = @k";
 
     public string DeleteSequence => $"DELETE FROM {SequencesTable} WHERE tbl = @t";
 

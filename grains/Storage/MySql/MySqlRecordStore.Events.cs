@@ -92,6 +92,11 @@ public sealed partial class MySqlRecordStore
             await reset.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await UpsertStateAsync(connection, transaction, commit.State, cancellationToken).ConfigureAwait(false);
+        foreach (var (stream, sequence) in commit.Applied)
+        {
+            await using var applied = Command(connection, transaction, Text.UpsertApplied, [new("@k", stream), new("@s", sequence)]);
+            await applied.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task UpsertStateAsync(MySqlConnection connection, MySqlTransaction transaction, IReadOnlyList<RuleStateValue> values, CancellationToken cancellationToken)

@@ -162,6 +162,15 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
     }
 
     /// <inheritdoc />
+    public async Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, Text.ReadApplied, [new("@k", stream)]);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is { } value and not DBNull ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 0;
+    }
+
+    /// <inheritdoc />
     public async Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
     {
         var statement = Text.DistinctKeys(table);
@@ -457,6 +466,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
     public override IReadOnlyList<string> CreateEventTables() =>
     [
         $"CREATE TABLE IF NOT EXISTS {SequencesTable} (tbl VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY, seq BIGINT NOT NULL) ENGINE=InnoDB",
+        $"CREATE TABLE IF NOT EXISTS {AppliedTable} (stream VARBINARY(512) NOT NULL PRIMARY KEY, seq BIGINT NOT NULL) ENGINE=InnoDB",
         $"CREATE TABLE IF NOT EXISTS {AlertsTable} (alert_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY, " +
         "output VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, rule VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, " +
         "seq BIGINT NOT NULL, created BIGINT NOT NULL, state TINYINT NOT NULL, attempts INT NOT NULL DEFAULT 0, next_attempt BIGINT NOT NULL, " +
@@ -482,6 +492,8 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
     public override string WriteSequence => $"UPDATE {SequencesTable} SET seq = @s WHERE tbl = @t";
 
     public override string UpsertRuleState => $"INSERT INTO {RuleStateTable} (rule, name, value) VALUES (@r, @n, @v) ON DUPLICATE KEY UPDATE value = VALUES(value)";
+
+    public override string UpsertApplied => $"INSERT INTO {AppliedTable} (stream, seq) VALUES (@k, @s) ON DUPLICATE KEY UPDATE seq = VALUES(seq)";
 
     public override string UpsertAttempt =>
         $"INSERT INTO {AttemptsTable} (alert_id, attempt, at, state, http_status, error, next_attempt) VALUES (@id, @a, @at, @s, @h, @e, @n) " +

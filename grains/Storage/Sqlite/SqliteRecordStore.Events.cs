@@ -57,6 +57,11 @@ public sealed partial class SqliteRecordStore
             reset.ExecuteNonQuery();
         }
         if (commit.State.Count > 0) UpsertState(connection, transaction, commit.State);
+        foreach (var (stream, sequence) in commit.Applied)
+        {
+            using var applied = Command(connection, transaction, Sql.UpsertApplied, [new("@k", stream), new("@s", sequence)]);
+            applied.ExecuteNonQuery();
+        }
     }
 
     private static void UpsertState(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<RuleStateValue> values)

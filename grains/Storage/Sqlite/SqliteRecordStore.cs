@@ -223,6 +223,14 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     }
 
     /// <inheritdoc />
+    public Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        using var connection = Open();
+        using var command = Command(connection, null, Sql.ReadApplied, [new("@k", stream)]);
+        return Task.FromResult(command.ExecuteScalar() is long applied ? applied : 0);
+    }
+
+    /// <inheritdoc />
     public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
     {
         var sql = Sql.DistinctKeys(table);
@@ -484,6 +492,7 @@ internal sealed class SqliteText() : SqlText('"')
         $"CREATE TABLE IF NOT EXISTS {AttemptsTable} (alert_id TEXT NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL, " +
         "state INTEGER NOT NULL, http_status INTEGER NULL, error TEXT NULL, next_attempt INTEGER NOT NULL, PRIMARY KEY (alert_id, attempt)) WITHOUT ROWID",
         $"CREATE TABLE IF NOT EXISTS {RuleStateTable} (rule TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (rule, name)) WITHOUT ROWID",
+        $"CREATE TABLE IF NOT EXISTS {AppliedTable} (stream TEXT NOT NULL PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
     ];
 
     public override string ReadSequence => $"SELECT seq FROM {SequencesTable} WHERE tbl = @t";
@@ -491,6 +500,8 @@ internal sealed class SqliteText() : SqlText('"')
     public override string WriteSequence => $"INSERT INTO {SequencesTable} (tbl, seq) VALUES (@t, @s) ON CONFLICT(tbl) DO UPDATE SET seq = excluded.seq";
 
     public override string UpsertRuleState => $"INSERT INTO {RuleStateTable} (rule, name, value) VALUES (@r, @n, @v) ON CONFLICT(rule, name) DO UPDATE SET value = excluded.value";
+
+    public override string UpsertApplied => $"INSERT INTO {AppliedTable} (stream, seq) VALUES (@k, @s) ON CONFLICT(stream) DO UPDATE SET seq = excluded.seq";
 
     public override string UpsertAttempt =>
         $"INSERT INTO {AttemptsTable} (alert_id, attempt, at, state, http_status, error, next_attempt) VALUES (@id, @a, @at, @s, @h, @e, @n) " +

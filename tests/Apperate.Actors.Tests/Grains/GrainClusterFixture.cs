@@ -197,6 +197,8 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
 
     public Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default) => inner.AdvanceSequenceAsync(table, atLeast, cancellationToken);
 
+    public Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default) => inner.AppliedAsync(stream, cancellationToken);
+
     public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default) => inner.DistinctKeysAsync(table, limit, cancellationToken);
 }
 
