@@ -173,12 +173,7 @@ internal sealed partial class Bench
             s.Request = $"POST {path}  Authorization: Bearer $TOKEN, Content-Type: application/json";
             s.Load = $"{o.BatchConcurrency} concurrent clients, closed loop, {Duration:0.#} s (scenario 2's load), while {subscribers:N0} subscribers stay connected to the same dataset";
             s.Payload = $"a JSON array of {RuleBatchRows} record objects, symbols S0000…S{Payloads.SymbolCount - 1:D4}; subscriber k follows symbol X{{k}}, which no record has: every commit is offered to the dataset's feed, which finds no subscriber for any row";
-            s.Apply(run.Load);
-            s.Cpu = run.Cpu;
-            s.Memory = run.Memory;
-            s.Verification = run.Verification;
-            s.DrainSeconds = run.Verification.WaitedSeconds;
-            s.StoredRecordsPerSecond = run.StoredRate;
+            ApplyBatchRun(s, run);
             s.Notes.Add($"subscribers that ended during the run: {followers!.Ended} of {subscribers:N0}; frames they received: {followers.Frames:N0} (heartbeats only expected)");
             Log($"{s.Id}: {s.RecordsPerSecond:N0} records/s acknowledged, {run.StoredRate:N0} stored/s, CPU service {run.Cpu.ServiceCores:F2} bench {run.Cpu.BenchCores:F2}; subscribers ended {followers.Ended}");
         }

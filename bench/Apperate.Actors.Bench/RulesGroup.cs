@@ -252,6 +252,17 @@ internal sealed partial class Bench
 
     private sealed record BatchRun(string Dataset, LoadResult Load, Verification Verification, CpuUse Cpu, ServiceMemory? Memory, double StoredRate);
 
+    /// <summary>A batched run's numbers in its scenario's report.</summary>
+    private static void ApplyBatchRun(ScenarioReport s, BatchRun run)
+    {
+        s.Apply(run.Load);
+        s.Cpu = run.Cpu;
+        s.Memory = run.Memory;
+        s.Verification = run.Verification;
+        s.DrainSeconds = run.Verification.WaitedSeconds;
+        s.StoredRecordsPerSecond = run.StoredRate;
+    }
+
     /// <summary>Scenario 2's load (100 records/request, closed loop) on a fresh dataset that <paramref name="prepare"/> may give rules first.</summary>
     private async Task<BatchRun> RuleBatchLoadAsync(string tag, Func<string, Task>? prepare)
     {
@@ -331,12 +342,7 @@ internal sealed partial class Bench
                 RuleShape.Threshold => "rule k: price > 1e12 + k with a webhook output: they fix no key, and the threshold index finds none of them for a record's price",
                 _ => "rule k: symbol endsWith Z{k} with a webhook output: no index narrows them, so every record is evaluated against every one, and none passes",
             };
-            s.Apply(run.Load);
-            s.Cpu = run.Cpu;
-            s.Memory = run.Memory;
-            s.Verification = run.Verification;
-            s.DrainSeconds = run.Verification.WaitedSeconds;
-            s.StoredRecordsPerSecond = run.StoredRate;
+            ApplyBatchRun(s, run);
             var counted = shape == RuleShape.Keyed ? "ran 0 (the key index skips them), passed 0" : $"ran = failed = {rules:N0} × the records stored ({run.Verification.Stored:N0}), passed 0";
             s.Notes.Add(await RuleCountersNoteAsync(ruleIds, "expected: " + counted));
             if (receiver.Unrouted != unrouted) s.Error = $"{receiver.Unrouted - unrouted} webhook(s) arrived for rules that can never pass";

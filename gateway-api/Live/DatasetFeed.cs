@@ -12,16 +12,12 @@ namespace Apperate.Actors.Gateway.Live;
 /// </summary>
 public sealed partial class DatasetFeed : IDatasetFeedObserver
 {
-    /// <summary>Records per read when catching up from the store.</summary>
-    private const int Page = 1_000;
-
     private readonly LiveFeeds _owner;
     private readonly IDatasetGrain _grain;
     private readonly ILogger _logger;
     private readonly Channel<LiveCommit> _inbox = Channel.CreateUnbounded<LiveCommit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
-    private LiveSubscriber[] _subscribers = [];
     private Audience _audience = Audience.Empty;
     private IDatasetFeedObserver? _reference;
     private long _last;
@@ -58,8 +54,7 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
         lock (_gate)
         {
             if (_closed) return false;
-            _subscribers = [.. _subscribers, subscriber];
-            Volatile.Write(ref _audience, new Audience(_subscribers));
+            Volatile.Write(ref _audience, new Audience([.. _audience.Subscribers, subscriber]));
             return true;
         }
     }
@@ -69,9 +64,9 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
     {
         lock (_gate)
         {
-            _subscribers = Array.FindAll(_subscribers, s => s != subscriber);
-            Volatile.Write(ref _audience, new Audience(_subscribers));
-            if (_subscribers.Length > 0 || _closed) return false;
+            var left = Array.FindAll(_audience.Subscribers, s => s != subscriber);
+            Volatile.Write(ref _audience, new Audience(left));
+            if (left.Length > 0 || _closed) return false;
             _closed = true;
         }
         Stop();
@@ -84,10 +79,9 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
         LiveSubscriber[] subscribers;
         lock (_gate)
         {
-            if (_closed && _subscribers.Length == 0) return;
+            if (_closed && _audience.Subscribers.Length == 0) return;
             _closed = true;
-            subscribers = _subscribers;
-            _subscribers = [];
+            subscribers = _audience.Subscribers;
             Volatile.Write(ref _audience, Audience.Empty);
         }
         foreach (var s in subscribers) s.Complete(error);
@@ -153,12 +147,9 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
     /// <summary>Offers what was committed after <see cref="Last"/> up to <paramref name="through"/>, read from the store.</summary>
     private async Task CatchUpAsync(long through)
     {
-        while (true)
+        await foreach (var (properties, rows) in _grain.ReadAsync(Last, through))
         {
-            var result = await _grain.QueryAsync([KeySelector.All], DataQuery.Changes(Last, Page) with { ThroughSequence = through });
-            var rows = result.Groups[0];
-            Offer(result.Properties, rows, false);
-            if (rows.Length < Page) break;
+            Offer(properties, rows, false);
             Volatile.Write(ref _last, rows[^1].Id);
         }
         Volatile.Write(ref _last, through);
@@ -193,6 +184,7 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
 
         public Audience(LiveSubscriber[] subscribers)
         {
+            Subscribers = subscribers;
             All = Array.FindAll(subscribers, s => s.Keys is null);
             var byKey = new Dictionary<string, List<LiveSubscriber>>(StringComparer.Ordinal);
             foreach (var s in subscribers)
@@ -206,6 +198,9 @@ public sealed partial class DatasetFeed : IDatasetFeedObserver
             }
             ByKey = byKey.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
         }
+
+        /// <summary>Every subscriber (the feed's list; the lookups below are derived from it).</summary>
+        public LiveSubscriber[] Subscribers { get; }
 
         public LiveSubscriber[] All { get; }
 

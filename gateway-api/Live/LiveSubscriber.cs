@@ -10,8 +10,7 @@ namespace Apperate.Actors.Gateway.Live;
 public sealed record LiveBatch(PropertyDefinition[] Properties, StoredRow[] Rows, bool Events);
 
 /// <summary>
-/// One live connection's queue. The dataset's feed offers every commit; the queue keeps the records of the keys asked
-/// for, up to <see cref="LiveOptions.QueueLimit"/> records waiting. A subscriber that falls further behind is cut off
+/// One live connection's queue. The dataset's feed delivers the records of the keys asked for, commit by commit, up to <see cref="LiveOptions.QueueLimit"/> records waiting. A subscriber that falls further behind is cut off
 /// (<see cref="Overflowed"/>; its connection is closed) rather than slowing the feed: it loses nothing, because it
 /// resumes from the last sequence it received.
 /// </summary>
@@ -48,11 +47,7 @@ public sealed class LiveSubscriber
     /// <summary>The keys this subscriber follows; null for every key.</summary>
     public IReadOnlyCollection<string>? Keys => _keys;
 
-    /// <summary>Offers one commit's rows (called by the feed, one commit at a time); the subscriber keeps those of its keys.</summary>
-    public void Offer(PropertyDefinition[] properties, StoredRow[] rows, bool events) =>
-        Deliver(properties, _keys is null ? rows : Array.FindAll(rows, r => _keys.Contains(r.Key)), events);
-
-    /// <summary>Queues rows already narrowed to this subscriber's keys, in commit order.</summary>
+    /// <summary>Queues one commit's rows of this subscriber's keys (the feed finds them by key), in commit order.</summary>
     public void Deliver(PropertyDefinition[] properties, StoredRow[] kept, bool events)
     {
         if (kept.Length == 0 || Overflowed || (events && !_events)) return;

@@ -16,9 +16,6 @@ namespace Apperate.Actors.Gateway.Live;
 /// </remarks>
 public sealed class SseSession(IDatasetGrain grain, DatasetFeed feed, LiveSubscriber subscriber, SseRequest request, LiveStatus status, TimeSpan heartbeatEvery)
 {
-    /// <summary>Records per frame read from the store.</summary>
-    private const int Page = 1_000;
-
     /// <summary>The most records one live frame carries when several commits are waiting.</summary>
     private const int MaxFrameRecords = 1_000;
 
@@ -55,18 +52,8 @@ public sealed class SseSession(IDatasetGrain grain, DatasetFeed feed, LiveSubscr
     /// <summary>What was committed after <paramref name="after"/> up to the start's position, in commit order.</summary>
     private async IAsyncEnumerable<SseItem<string>> ReplayAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken, long? updatedSince = null)
     {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var query = DataQuery.Changes(after, Page, request.Keys) with { ThroughSequence = status.Last, UpdatedSince = updatedSince };
-            var result = await grain.QueryAsync([KeySelector.All], query);
-            var rows = result.Groups[0];
-            if (rows.Length > 0)
-            {
-                after = rows[^1].Id;
-                yield return _frames.Records(result.Properties, rows, after);
-            }
-            if (rows.Length < Page) yield break;
-        }
+        await foreach (var (properties, rows) in grain.ReadAsync(after, status.Last, request.Keys, updatedSince, cancellationToken))
+            yield return _frames.Records(properties, rows, rows[^1].Id);
     }
 
     /// <summary>The latest record of each key asked for, or the latest 100 records, as of the start's position.</summary>

@@ -51,15 +51,23 @@ public sealed partial class DatasetGrain
     }
 
     /// <summary>
-    /// Marks the current end of the sequence as a reset point (records were deleted): followers at or before it start
-    /// over. The sequence moves one past it, so positions given after the delete are above the mark.
+    /// Marks the current end of the sequence as a reset point (records were deleted, or the dataset is deleted or
+    /// renamed away): followers at or before it start over. The table's sequence moves one past it, so positions given
+    /// after it are above the mark; the caller writes the state.
     /// </summary>
     private async Task MarkResetAsync(string table)
     {
         var last = await Task.Run(() => store.LastSequenceAsync(table));
-        var mark = Math.Max(last, state.State.ResetSequence) + 1;
+        var mark = Math.Max(last + 1, state.State.ResetSequence);
         await Task.Run(() => store.AdvanceSequenceAsync(table, mark));
         state.State.ResetSequence = mark;
+    }
+
+    /// <summary>A table that takes this name continues above the last reset point, so no position under the name repeats.</summary>
+    private async Task ContinueSequenceAsync(string table)
+    {
+        var floor = state.State.ResetSequence;
+        if (floor > 0) await Task.Run(() => store.AdvanceSequenceAsync(table, floor));
     }
 
     /// <summary>Captures the records of a commit as the followers receive them, after the inner participant (the rules) has done its part.</summary>

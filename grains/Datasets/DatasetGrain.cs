@@ -44,9 +44,7 @@ public sealed partial class DatasetGrain(
     {
         if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
         await Task.Run(() => store.EnsureTableAsync(definition.TableName, definition.Schema.Properties));
-        // A dataset created again under a deleted one's name continues its sequence, so no position repeats.
-        var floor = state.State.ResetSequence;
-        if (floor > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, floor));
+        await ContinueSequenceAsync(definition.TableName);
         state.State.Definition = definition;
         await state.WriteStateAsync();
         LogCreated(definition.Workspace, definition.DatasetId, definition.TableName);
@@ -80,7 +78,7 @@ public sealed partial class DatasetGrain(
         var current = RequireDefinition();
         await FlushPendingAsync();
         // The table leaves with its sequence: positions under this name up to here are void.
-        state.State.ResetSequence = Math.Max(state.State.ResetSequence, await Task.Run(() => store.LastSequenceAsync(current.TableName)) + 1);
+        await MarkResetAsync(current.TableName);
         state.State.Definition = null;
         await state.WriteStateAsync();
         _followers?.Clear();
@@ -91,8 +89,7 @@ public sealed partial class DatasetGrain(
     public async Task AttachAsync(DatasetDefinition definition)
     {
         if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
-        var floor = state.State.ResetSequence;
-        if (floor > 0) await Task.Run(() => store.AdvanceSequenceAsync(definition.TableName, floor));
+        await ContinueSequenceAsync(definition.TableName);
         state.State.Definition = definition;
         await state.WriteStateAsync();
     }
@@ -103,7 +100,7 @@ public sealed partial class DatasetGrain(
         var current = RequireDefinition();
         await FlushPendingAsync();
         // The state stays with the sequence's reset point, so a dataset created again under this name continues above it.
-        state.State.ResetSequence = Math.Max(state.State.ResetSequence, await Task.Run(() => store.LastSequenceAsync(current.TableName)) + 1);
+        await MarkResetAsync(current.TableName);
         state.State.Definition = null;
         state.State.Rules.Clear();
         await state.WriteStateAsync();

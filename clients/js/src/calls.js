@@ -52,7 +52,7 @@ function call(client, spec, args = {}) {
       if (part.required) throw new Error(`Must provide '${part.name}'`);
       break;
     }
-    segments.push(segment(value));
+    segments.push(String(value));
   }
   // A fixed segment after an optional argument that was missing (none today) would be dropped with it.
   const withToken = { ...args, token: client._token };
@@ -70,12 +70,7 @@ function call(client, spec, args = {}) {
     }
   }
   const format = args.format && args.format !== "json" ? args.format : "json";
-  return client._request({ method: spec.method, path: segments.join("/"), query, body, contentType, format, signal: args.signal });
-}
-
-/** A path segment: encoded where it must be, while `,` (the batch separator) and the other sub-delimiters stay as written. */
-function segment(value) {
-  return encodeURIComponent(String(value)).replace(/%(2C|3A|40|21|24|26|27|28|29|2A|2B|3B|3D)/gi, (escape) => decodeURIComponent(escape));
+  return client._request({ method: spec.method, path: segments, query, body, contentType, format, signal: args.signal });
 }
 
 function isBinary(value) {

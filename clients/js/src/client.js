@@ -30,9 +30,9 @@ export class Client {
     this.rules = new Rules(this);
   }
 
-  /** The URL of `path` (segments already joined) with `query` (name/value pairs, in order). */
+  /** The URL of the `path` segments (each encoded as a path segment) with `query` (name/value pairs, in order). */
   _url(path, query = []) {
-    const url = new URL(`${this.baseUrl}/${this._version}/${path}`);
+    const url = new URL(`${this.baseUrl}/${this._version}/${path.map(segment).join("/")}`);
     for (const [name, value] of query) url.searchParams.append(name, String(value));
     return url;
   }
@@ -53,6 +53,11 @@ export class Client {
     if (format !== "json") return text;
     return text.length === 0 ? null : JSON.parse(text);
   }
+}
+
+/** A path segment: encoded where it must be, while `,` (the batch separator) and the other sub-delimiters stay as written. */
+function segment(value) {
+  return encodeURIComponent(String(value)).replace(/%(2C|3A|40|21|24|26|27|28|29|2A|2B|3B|3D)/gi, (escape) => decodeURIComponent(escape));
 }
 
 /** The methods of Apperate's `client.apperate` namespace; filled in by calls.js. */

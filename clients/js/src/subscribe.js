@@ -18,7 +18,7 @@ Client.prototype.subscribe = function subscribe(options) {
   if (!workspace) throw new Error("Must provide 'workspace'");
   if (!id) throw new Error("Must provide 'id'");
   if (typeof onData !== "function") throw new Error("Must provide 'onData'");
-  const path = ["sse", workspace, id, ...(key ? [key] : [])].map(encodeURIComponent).join("/");
+  const path = ["sse", workspace, id, ...(key ? [key] : [])];
   const symbols = Array.isArray(options.symbols) ? options.symbols.join(",") : options.symbols;
   const filter = Array.isArray(options.filter) ? options.filter.join(",") : options.filter;
   const query = [["token", this._token], ["symbols", symbols], ["nosnapshot", options.nosnapshot], ["snapshotAsOf", options.snapshotAsOf],
