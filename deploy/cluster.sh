@@ -9,7 +9,7 @@
 #        Waits until every /readyz answers 200, then prints the URLs and the secret token (also in DIR/cluster.env).
 #        In the foreground (the default) Ctrl-C stops everything; with --detach it returns and the processes keep
 #        running until `deploy/cluster.sh stop`.
-# stop   Stops the gateway (it drains accepted writes), then the silos, then the private mariadbd, each by the process
+# stop   Stops the gateway (it answers requests in progress), then the silos, then the private mariadbd, each by the process
 #        id recorded in DIR/pids.
 #
 # DIR defaults to ./data/cluster under the repository. Starting again with the same DIR keeps the data and the token.
@@ -95,7 +95,7 @@ stop_files() {
 
 stop_all() {
   shopt -s nullglob
-  # The gateway first, so that it drains its accepted writes into running silos; the database last.
+  # The gateway first, while the silos it writes through still run; the database last.
   stop_files 120 "$pids"/gateway.pid
   stop_files 120 "$pids"/silo-*.pid
   stop_files 60 "$pids"/mariadb.pid

@@ -19,7 +19,6 @@ public static class ApperateGateway
     /// </summary>
     public static IServiceCollection AddApperateGateway(this IServiceCollection services)
     {
-        services.AddWriteTracking();
         services.AddSingleton<TokenAuthenticator>();
         services.AddSingleton<DatasetCache>();
         services.AddSingleton<StreamPublisher>();

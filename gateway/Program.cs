@@ -5,6 +5,8 @@ using Apperate.Actors.Gateway.Errors;
 using Apperate.Actors.Gateway.Hosting;
 using Apperate.Actors.Gateway.Ingest;
 using Apperate.Actors.Gateway.Standalone.Cluster;
+using Apperate.Actors.Storage.Queue;
+using Apperate.Actors.Streaming;
 using Orleans.Configuration;
 
 // The standalone gateway: the HTTP API of the silo, in a process that joins a cluster as an Orleans client. It hosts
@@ -54,6 +56,7 @@ builder.Services.Configure<HostOptions>(h =>
 
 builder.Services.AddSingleton(new IngestSpool(Path.Combine(Path.GetFullPath(options.DataDirectory), "spool")));
 builder.Services.AddSingleton<ClusterConnection>();
+builder.Services.AddSingleton<IRecordQueue>(_ => new RecordQueue(new MySqlQueueDatabase(database.ConnectionString)));
 builder.Services.AddSingleton<IReadinessCheck>(sp => sp.GetRequiredService<ClusterConnection>());
 
 builder.UseOrleansClient(client =>
@@ -69,17 +72,13 @@ builder.UseOrleansClient(client =>
         o.Invariant = ClusterDatabase.Invariant;
         o.ConnectionString = database.OrleansConnectionString;
     });
-    // Async writes go onto the silos' record streams from here; the provider must match theirs.
-    client.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly));
+    // Async writes go onto the silos' record streams from here, into the record queue in the cluster's database.
+    client.AddRecordStreams();
     client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => sp.GetRequiredService<ClusterConnection>());
     client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
 });
 
-// The dataset grains acknowledge this gateway's async writes to it; items a dying silo took with it are stored again
-// after 30 s. The drain waits for those acknowledgements.
 builder.Services.AddApperateGateway();
-builder.Services.Configure<WriteRecoveryOptions>(o => o.RecoverAfter = TimeSpan.FromSeconds(30));
-builder.Services.AddHostedService<WriteDrain>();
 
 var app = builder.Build();
 var connection = app.Services.GetRequiredService<ClusterConnection>();

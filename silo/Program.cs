@@ -11,7 +11,9 @@ using Apperate.Actors.Silo.Embedded;
 using Apperate.Actors.Silo.Hosting;
 using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.MySql;
+using Apperate.Actors.Storage.Queue;
 using Apperate.Actors.Storage.Sqlite;
+using Apperate.Actors.Streaming;
 using MySqlConnector;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -83,6 +85,7 @@ if (cluster is not null)
     var records = new MySqlRecordStore(cluster.ConnectionString);
     builder.Services.AddSingleton<IRecordStore>(records);
     builder.Services.AddSingleton<IAlertStore>(records);
+    builder.Services.AddSingleton<IRecordQueue>(_ => new RecordQueue(new MySqlQueueDatabase(cluster.ConnectionString)));
 }
 else
 {
@@ -90,6 +93,7 @@ else
     var records = new SqliteRecordStore(storage.RecordsPath);
     builder.Services.AddSingleton<IRecordStore>(records);
     builder.Services.AddSingleton<IAlertStore>(records);
+    builder.Services.AddSingleton<IRecordQueue>(_ => new RecordQueue(new SqliteQueueDatabase(storage.QueuePath)));
 }
 // Rules: webhook delivery (Apperate:Rules options, checked at start); ResumeAtStart starts the sweeper that resumes deliveries.
 builder.Services.AddWebhookDelivery();
@@ -136,24 +140,14 @@ builder.UseOrleans(silo =>
     // The grain-state serializer is fixed once, before any data exists: Orleans' own, version-tolerant by [Id].
     silo.Services.AddOptions<AdoNetGrainStorageOptions>(StorageNames.GrainState)
         .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
-    silo.AddMemoryStreams(RecordStreams.Provider, streams =>
-    {
-        streams.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly);
-        // Orleans polls each queue every 100 ms by default: on average 50 ms between an async write's answer and its
-        // commit (and its alerts). Every 10 ms costs a little idle CPU and cuts that to a few ms.
-        streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
-    });
+    // Async writes: durable record streams over the record queue, delivered exactly once to the dataset grains.
+    silo.AddRecordStreams();
     // Durable reminders keep running connectors running across restarts.
     silo.AddReminders();
     if (cluster is null) silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(storage));
 });
 
-// Dataset grains in other silos (or behind a standalone gateway) acknowledge async writes to the process that
-// published them; in a cluster, items a dying silo took with it are stored again after 30 s.
-builder.Services.AddWriteTracking();
-builder.Services.Configure<WriteRecoveryOptions>(o => o.RecoverAfter = clusterMode ? TimeSpan.FromSeconds(30) : null);
 builder.Services.AddHostedService<WorkspaceBootstrap>();
-builder.Services.AddHostedService<WriteDrain>();
 builder.Services.AddHostedService<ResumeAtStart>();
 if (cluster is not null) builder.Services.AddSingleton<IReadinessCheck, ClusterReadiness>();
 else builder.Services.AddSingleton<IReadinessCheck, SiloReadiness>();

@@ -87,14 +87,13 @@ public static class DataEndpoints
     }
 
     private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, string key, string? subkey, string? date,
-        TokenAuthenticator auth, IGrainFactory grains, WriteTracker tracker)
+        TokenAuthenticator auth, IGrainFactory grains)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Delete);
         var (from, to) = Window(context.Request, PathSegment.Unescape(date));
         var datasetKey = Names.DatasetKey(workspace, datasetId);
-        // Async writes accepted before this delete are still on the stream: let them land first, so they are deleted too.
-        await tracker.WaitForDatasetAsync(datasetKey, PathSegment.WriteBarrierTimeout, context.RequestAborted);
+        // Async writes accepted before this delete (by any process) are stored first by the dataset grain, so they are deleted too.
         var deleted = await grains.GetGrain<IDatasetGrain>(datasetKey)
             .DeleteRecordsAsync(new KeySelector(PathSegment.Unescape(key)!, PathSegment.Unescape(subkey)), from, to);
         await Json.SuccessAsync(context.Response, 200, $"deleted {deleted} records", w => w.WriteNumber("deleted", deleted));

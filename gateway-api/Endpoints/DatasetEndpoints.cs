@@ -123,24 +123,22 @@ public static class DatasetEndpoints
         await Json.WriteAsync(context.Response, 200, w => DatasetOutput.Write(w, updated, null));
     }
 
-    private static async Task RenameAsync(HttpContext context, string workspace, string datasetId, string newDatasetId, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache, WriteTracker tracker)
+    private static async Task RenameAsync(HttpContext context, string workspace, string datasetId, string newDatasetId, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.RequireSecret(token, workspace);
         if (Names.Check(newDatasetId) is { } bad) throw ProblemException.BadRequest("newDatasetId", bad);
-        // Async writes accepted under the old id are still on its stream: let them land before the id moves.
-        await tracker.WaitForDatasetAsync(Names.DatasetKey(workspace, datasetId), PathSegment.WriteBarrierTimeout, context.RequestAborted);
+        // Async writes accepted under the old id still on its stream are stored by the dataset grain before the id moves.
         var renamed = await Workspace(grains, workspace).RenameDatasetAsync(datasetId, newDatasetId);
         cache.Forget(workspace, datasetId);
         cache.Forget(workspace, newDatasetId);
         await Json.SuccessAsync(context.Response, 200, $"Dataset '{datasetId}' has been renamed to '{renamed.DatasetId}'", w => w.WriteString("datasetId", renamed.DatasetId));
     }
 
-    private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache, WriteTracker tracker)
+    private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.RequireSecret(token, workspace);
-        await tracker.WaitForDatasetAsync(Names.DatasetKey(workspace, datasetId), PathSegment.WriteBarrierTimeout, context.RequestAborted);
         await Workspace(grains, workspace).DeleteDatasetAsync(datasetId);
         cache.Forget(workspace, datasetId);
         await Json.SuccessAsync(context.Response, 200, $"Dataset '{datasetId}' has been deleted");

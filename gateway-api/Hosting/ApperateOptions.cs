@@ -45,7 +45,10 @@ public sealed class ApperateOptions
     /// <summary>Orleans client gateway port (same address as the silo port).</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>How long a graceful shutdown waits for accepted async writes to be stored.</summary>
+    /// <summary>
+    /// How long a graceful shutdown waits for requests in progress to be answered (accepted async writes are on disk
+    /// either way: what is not stored by then is stored after the restart, or by another silo).
+    /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>

@@ -3,9 +3,6 @@ namespace Apperate.Actors.Gateway.Http;
 /// <summary>Path-segment helpers shared by the data endpoints.</summary>
 public static class PathSegment
 {
-    /// <summary>How long a delete or rename waits for the dataset's accepted async writes to be stored.</summary>
-    public static readonly TimeSpan WriteBarrierTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// Kestrel decodes every escape in the path except <c>%2F</c>, so a key containing '/' arrives still escaped;
     /// only that escape is undone here (anything else was already decoded once).

@@ -18,36 +18,16 @@ public sealed record RecordWriteOptions(bool Wait, DuplicateKeyHandling Duplicat
 /// dataset's record stream through <see cref="StreamPublisher"/> (async; requests arriving together may share a stream
 /// item) or call the dataset grain and wait for the commit (<c>wait=true</c>, and bodies too large for one item).
 /// </summary>
-public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, WriteTracker tracker, StreamPublisher publisher)
+public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, StreamPublisher publisher)
 {
     /// <summary>Async requests whose body is larger than this go to the grain directly, keeping stream items small.</summary>
     public const int MaxStreamItemBodyBytes = 256 * 1024;
-
-    /// <summary>
-    /// Async requests with more records than this go to the grain directly: the memory stream's cache silently
-    /// drops an item that serializes to more than its 1 MB block, so items stay far below that.
-    /// </summary>
-    public const int MaxStreamItemRows = RecordStreamPublishing.MaxItemRows;
-
-    /// <summary>
-    /// Accepted async items not yet committed, beyond which new async writes get 429. Orleans' memory stream moves
-    /// items from its bounded queue into an unbounded cache, so the bound that keeps memory flat is kept here.
-    /// </summary>
-    public const int MaxOutstandingItems = 16_384;
-
-    /// <summary>
-    /// Records in accepted async items not yet committed, beyond which new async writes get 429: keeps what a
-    /// graceful shutdown must still store to a few seconds of store throughput, and the service's memory flat.
-    /// </summary>
-    public const int MaxOutstandingRecords = 200_000;
 
     public static readonly RecordLimits Limits = RecordLimits.Default;
 
     /// <summary>Validates and writes; returns the number of records accepted.</summary>
     public async Task<int> WriteAsync(string workspace, string datasetId, JsonElement body, long bodyBytes, RecordWriteOptions options)
     {
-        if (tracker.IsDraining) throw new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5));
-
         var entry = await datasets.GetAsync(workspace, datasetId);
         if (entry is null)
         {
@@ -74,16 +54,11 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, W
 
         var batch = outcome.Batch! with { Duplicates = options.Duplicates, Persist = options.Persist, NoEvents = !options.Event, FreezeState = !options.UpdateState };
         var key = Names.DatasetKey(workspace, datasetId);
-        if (options.Wait || bodyBytes > MaxStreamItemBodyBytes || batch.Rows.Length > MaxStreamItemRows)
+        if (options.Wait || bodyBytes > MaxStreamItemBodyBytes || batch.Rows.Length > RecordStreams.MaxItemRows)
         {
             await entry.Grain.WriteAsync(batch);
             return batch.Rows.Length;
         }
-
-        var outstandingRecords = tracker.OutstandingRecords;
-        if (tracker.Outstanding >= MaxOutstandingItems || (outstandingRecords > 0 && outstandingRecords + batch.Rows.Length > MaxOutstandingRecords))
-            throw new ProblemException(429, $"{tracker.Outstanding} async writes are waiting to be stored; nothing was written. Retry after a moment, or use wait=true.",
-                retryAfter: TimeSpan.FromSeconds(1));
 
         await publisher.PublishAsync(key, entry.Stream, batch, bodyBytes);
         return batch.Rows.Length;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway.Errors;
+using Apperate.Actors.Storage.Queue;
 using Orleans.Streams;
 
 namespace Apperate.Actors.Gateway.Writes;
@@ -8,30 +9,27 @@ namespace Apperate.Actors.Gateway.Writes;
 /// <summary>
 /// Publishes async writes to the datasets' record streams, one publish at a time per dataset: requests that arrive
 /// while a publish is in flight are merged into the next stream item (group publish, like the dataset grain's group
-/// commit). Each request is answered once the item holding its records is on the stream.
+/// commit). Each request is answered once the item holding its records is on the stream, that is on disk in the
+/// record queue: from then on the dataset grain stores it exactly once, whatever process dies.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Every stream item costs a serialization, a call to the queue, a copy, a deserialization and a delivery call, whatever
 /// its size; one item per one-record request made the stream most of the service's CPU. Merged items keep each
-/// request's records together and in order, and stay within <see cref="RecordWriter.MaxStreamItemRows"/> records and
+/// request's records together and in order, and stay within <see cref="RecordStreams.MaxItemRows"/> records and
 /// <see cref="RecordWriter.MaxStreamItemBodyBytes"/> of request body.
 /// </para>
-/// <para>
-/// <see cref="WriteTracker"/> counts the merged items. A request waiting here is not yet acknowledged, so a drain
-/// that begins meanwhile refuses it (503) instead of having to wait for it.
-/// </para>
 /// </remarks>
-public sealed class StreamPublisher(WriteTracker tracker)
+public sealed class StreamPublisher
 {
     private readonly ConcurrentDictionary<string, DatasetQueue> _queues = new(StringComparer.Ordinal);
 
     /// <summary>Publishes <paramref name="batch"/> (parsed from <paramref name="bodyBytes"/> bytes of request body); completes when it is on the stream.</summary>
-    /// <exception cref="ProblemException">429 when the stream queue is full, 503 when the service began shutting down; nothing of the batch was queued.</exception>
+    /// <exception cref="ProblemException">429 when the record queue is full; nothing of the batch was queued.</exception>
     public Task PublishAsync(string datasetKey, IAsyncStream<RecordBatch> stream, RecordBatch batch, long bodyBytes)
     {
         var pending = new Pending(batch, bodyBytes);
-        var queue = _queues.GetOrAdd(datasetKey, static (key, tracker) => new DatasetQueue(key, tracker), tracker);
+        var queue = _queues.GetOrAdd(datasetKey, static _ => new DatasetQueue());
         queue.Enqueue(stream, pending);
         return pending.Completion.Task;
     }
@@ -43,7 +41,7 @@ public sealed class StreamPublisher(WriteTracker tracker)
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class DatasetQueue(string key, WriteTracker tracker)
+    private sealed class DatasetQueue
     {
         private readonly object _gate = new();
         private readonly List<Pending> _pending = [];
@@ -95,16 +93,14 @@ public sealed class StreamPublisher(WriteTracker tracker)
         private async Task PublishItemAsync(IAsyncStream<RecordBatch> stream, List<Pending> item)
         {
             var batch = item.Count == 1 ? item[0].Batch : Concat(item);
-            Exception? failure;
+            Exception? failure = null;
             try
             {
-                failure = (await RecordStreamPublishing.PublishAsync(tracker, key, stream, batch)).Outcome switch
-                {
-                    PublishOutcome.Published => null,
-                    // Shutdown began after these requests were checked.
-                    PublishOutcome.Draining => new ProblemException(503, "The service is shutting down and accepts no writes.", retryAfter: TimeSpan.FromSeconds(5)),
-                    _ => new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment.", retryAfter: TimeSpan.FromSeconds(1)),
-                };
+                await stream.OnNextAsync(batch);
+            }
+            catch (QueueFullException)
+            {
+                failure = new ProblemException(429, "The write queue is full; nothing was written. Retry after a moment, or use wait=true.", retryAfter: TimeSpan.FromSeconds(1));
             }
             catch (Exception ex)
             {
@@ -128,7 +124,7 @@ public sealed class StreamPublisher(WriteTracker tracker)
             {
                 var batch = pending.Batch;
                 if (open is null || !SameShape(open[0].Batch, batch) ||
-                    rows + batch.Rows.Length > RecordWriter.MaxStreamItemRows || bytes + pending.BodyBytes > RecordWriter.MaxStreamItemBodyBytes)
+                    rows + batch.Rows.Length > RecordStreams.MaxItemRows || bytes + pending.BodyBytes > RecordWriter.MaxStreamItemBodyBytes)
                 {
                     open = [];
                     items.Add(open);

@@ -1,4 +1,3 @@
-using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway.Endpoints;
 
 namespace Apperate.Actors.Gateway.Standalone.Cluster;
@@ -9,11 +8,10 @@ namespace Apperate.Actors.Gateway.Standalone.Cluster;
 /// </summary>
 /// <remarks>
 /// Connected means the Orleans client finished connecting (the host has started: its hosted service's start is the
-/// connect, retried here), at least one silo gateway connection is open, and dataset grains can acknowledge this
-/// gateway's async writes (without that they would only be stored again after a delay). Silos may start after the
+/// connect, retried here) and at least one silo gateway connection is open. Silos may start after the
 /// gateway, and all of them may go away and come back; the client reconnects by itself, and readiness follows.
 /// </remarks>
-public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime, WriteTracker tracker, ILogger<ClusterConnection> logger)
+public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime, ILogger<ClusterConnection> logger)
     : IReadinessCheck, IClusterConnectionStatusObserver, IClientConnectionRetryFilter
 {
     /// <summary>How long to wait between two connection attempts: briefly at first (silos starting alongside), then longer.</summary>
@@ -33,8 +31,7 @@ public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime,
         {
             if (!_started.IsCancellationRequested)
                 return $"not connected to the cluster yet (retrying): {_lastError ?? "connecting"}";
-            if (Volatile.Read(ref _gateways) == 0) return "lost the connection to every silo of the cluster (reconnecting)";
-            return tracker.CanReceiveAcknowledgements ? null : "connected to the cluster, not yet receiving write acknowledgements";
+            return Volatile.Read(ref _gateways) == 0 ? "lost the connection to every silo of the cluster (reconnecting)" : null;
         }
     }
 

@@ -38,10 +38,6 @@ public sealed record RecordRow(
 /// <param name="Rows">The records, in request order.</param>
 /// <param name="Duplicates">Duplicate-key handling for this batch.</param>
 /// <param name="Persist">False publishes the records as events only and stores nothing.</param>
-/// <param name="Receipt">
-/// On record-stream items only: whom the dataset grain tells once the item is stored. Set by the publishing
-/// process's write tracker; null on direct grain calls, which return when stored.
-/// </param>
 /// <param name="NoEvents">True stores the records without raising events: rules do not see them (<c>event=false</c>; batch loads without <c>event=true</c>).</param>
 /// <param name="FreezeState">True evaluates stateful rule operators without advancing their per-key state (<c>updateState=false</c>).</param>
 [GenerateSerializer, Immutable, Alias("apperate.RecordBatch")]
@@ -50,7 +46,6 @@ public sealed record RecordBatch(
     [property: Id(1)] RecordRow[] Rows,
     [property: Id(2)] DuplicateKeyHandling Duplicates,
     [property: Id(3)] bool Persist = true,
-    [property: Id(4)] WriteReceipt? Receipt = null,
     [property: Id(5)] bool NoEvents = false,
     [property: Id(6)] bool FreezeState = false);
 

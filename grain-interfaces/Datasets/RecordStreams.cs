@@ -5,15 +5,19 @@ namespace Apperate.Actors.Datasets;
 /// the dataset grain key (<see cref="Names.DatasetKey"/>), so the dataset grain consumes it by implicit subscription.
 /// </summary>
 /// <remarks>
-/// Publishers must keep each item well under 1 MB serialized (the gateway sends at most 2,000 records and 256 KB of
-/// JSON per item): Orleans' memory stream cache stores an item in one 1 MB block and drops larger ones.
-/// Larger writes belong in <see cref="IDatasetGrain.WriteAsync"/>.
+/// The provider is durable (the record queue, in the store's database): an item is on disk when the publisher's
+/// <c>OnNextAsync</c> returns, and the dataset grain applies it exactly once, in stream order. A full queue refuses
+/// the item with <c>QueueFullException</c>; nothing of it was queued. Items stay at most <see cref="MaxItemRows"/>
+/// records; larger writes belong in <see cref="IDatasetGrain.WriteAsync"/>.
 /// </remarks>
 public static class RecordStreams
 {
-    /// <summary>The stream provider name (a bounded in-memory stream).</summary>
+    /// <summary>The stream provider name.</summary>
     public const string Provider = "records";
 
     /// <summary>The stream namespace.</summary>
     public const string Namespace = "records";
+
+    /// <summary>Records per stream item at most: an item is one queue row, read and delivered whole.</summary>
+    public const int MaxItemRows = 2_000;
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Storage.Queue;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 
@@ -140,17 +141,15 @@ public sealed partial class ConnectorGrain
         }, CancellationToken.None);
 
         var reconnectsBefore = State.Stats.Reconnects;
-        // wait:false: a batch's checkpoint is saved only once every stream item of it (and of the batches before it) is
-        // acknowledged as stored; a crash before then reads those batches again, and they land on their own keys.
-        var unconfirmed = new Queue<(string? Checkpoint, long[] Items)>();
         try
         {
             await foreach (var batch in batches.Reader.ReadAllAsync(ct))
             {
-                // Written even when canceled meanwhile: a batch taken from the source is stored, then checkpointed.
+                // Written even when canceled meanwhile: a batch taken from the source is stored (or durably on the
+                // dataset's record stream), then checkpointed; a crash in between reads it again, onto the same keys.
                 if (batch.ReplacedKeys is { Length: > 0 } replaced) await DeleteKeysAsync(definition, replaced);
-                unconfirmed.Enqueue((batch.Checkpoint, await WriteBatchAsync(definition, batch.Records)));
-                ConfirmCheckpoints(unconfirmed);
+                await WriteBatchAsync(definition, batch.Records);
+                State.Checkpoint = batch.Checkpoint ?? State.Checkpoint;
                 State.Stats = State.Stats with
                 {
                     RecordsWritten = State.Stats.RecordsWritten + batch.Records.Rows.Length,
@@ -169,68 +168,48 @@ public sealed partial class ConnectorGrain
             await pump;
             if (State.Stats.Reconnects != reconnectsBefore + monitor.Reconnects)
                 State.Stats = State.Stats with { Reconnects = reconnectsBefore + monitor.Reconnects };
-            if (unconfirmed.Count > 0)
-            {
-                // Stopping: give the last items a moment to be stored, so the next run need not read them again.
-                await tracker.WaitForDatasetAsync(Names.DatasetKey(State.Workspace!, definition.DatasetId), TimeSpan.FromSeconds(10));
-                var before = State.Checkpoint;
-                ConfirmCheckpoints(unconfirmed);
-                if (State.Checkpoint != before) await SaveAsync();
-            }
-        }
-    }
-
-    /// <summary>Advances <see cref="ConnectorState.Checkpoint"/> past every leading batch whose stream items are all stored.</summary>
-    private void ConfirmCheckpoints(Queue<(string? Checkpoint, long[] Items)> unconfirmed)
-    {
-        while (unconfirmed.TryPeek(out var head) && !head.Items.Any(tracker.IsOutstanding))
-        {
-            unconfirmed.Dequeue();
-            State.Checkpoint = head.Checkpoint ?? State.Checkpoint;
         }
     }
 
     /// <summary>
     /// <c>wait:true</c>: the dataset grain commits the batch before the next is read. <c>wait:false</c>: the batch goes
-    /// onto the dataset's record stream in items of at most <see cref="RecordStreamPublishing.MaxItemRows"/> records,
-    /// counted by the write tracker so a graceful shutdown drains them; a full queue or a draining silo falls back to
-    /// the committed write.
+    /// onto the dataset's record stream in items of at most <see cref="RecordStreams.MaxItemRows"/> records, durable
+    /// once published (the dataset grain stores each exactly once); a full record queue falls back to the committed write.
     /// </summary>
-    /// <returns>The write tracker's sequence numbers of the items put on the stream (none with <c>wait:true</c>).</returns>
-    private async Task<long[]> WriteBatchAsync(ConnectorDefinition definition, RecordBatch batch)
+    private async Task WriteBatchAsync(ConnectorDefinition definition, RecordBatch batch)
     {
-        if (batch.Rows.Length == 0) return [];
+        if (batch.Rows.Length == 0) return;
         var key = Names.DatasetKey(State.Workspace!, definition.DatasetId);
         var dataset = GrainFactory.GetGrain<IDatasetGrain>(key);
         if (definition.Wait)
         {
             await dataset.WriteAsync(batch);
-            return [];
+            return;
         }
         var stream = this.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key));
-        var published = new List<long>();
-        for (var offset = 0; offset < batch.Rows.Length; offset += RecordStreamPublishing.MaxItemRows)
+        for (var offset = 0; offset < batch.Rows.Length; offset += RecordStreams.MaxItemRows)
         {
-            var item = batch.Rows.Length <= RecordStreamPublishing.MaxItemRows
+            var item = batch.Rows.Length <= RecordStreams.MaxItemRows
                 ? batch
-                : batch with { Rows = batch.Rows[offset..Math.Min(batch.Rows.Length, offset + RecordStreamPublishing.MaxItemRows)] };
-            var result = await RecordStreamPublishing.PublishAsync(tracker, key, stream, item);
-            if (result.Outcome == PublishOutcome.Published) published.Add(result.Sequence);
-            else await dataset.WriteAsync(item);
+                : batch with { Rows = batch.Rows[offset..Math.Min(batch.Rows.Length, offset + RecordStreams.MaxItemRows)] };
+            try
+            {
+                await stream.OnNextAsync(item);
+            }
+            catch (QueueFullException)
+            {
+                await dataset.WriteAsync(item);
+            }
         }
-        return [.. published];
     }
 
     /// <summary>
-    /// Deletes every record of <paramref name="keys"/> before their replacements are written. Records of earlier
-    /// batches still on the record stream are stored first, so none of them lands after the delete.
+    /// Deletes every record of <paramref name="keys"/> before their replacements are written. The dataset grain stores
+    /// records of earlier batches still on the record stream first, so none of them lands after the delete.
     /// </summary>
     private async Task DeleteKeysAsync(ConnectorDefinition definition, string[] keys)
     {
-        var datasetKey = Names.DatasetKey(State.Workspace!, definition.DatasetId);
-        if (!await tracker.WaitForDatasetAsync(datasetKey, TimeSpan.FromSeconds(30)))
-            throw new ConnectorSourceException("earlier records were not stored within 30 s; replacing them must wait", fatal: false);
-        var dataset = GrainFactory.GetGrain<IDatasetGrain>(datasetKey);
+        var dataset = GrainFactory.GetGrain<IDatasetGrain>(Names.DatasetKey(State.Workspace!, definition.DatasetId));
         foreach (var key in keys) await dataset.DeleteRecordsAsync(new KeySelector(key, null), null, null);
     }
 

@@ -18,7 +18,6 @@ namespace Apperate.Actors.Connectors;
 public sealed partial class ConnectorGrain(
     [PersistentState("connector", StorageNames.GrainState)] IPersistentState<ConnectorState> state,
     ConnectorSources sources,
-    WriteTracker tracker,
     ILogger<ConnectorGrain> logger)
     : Grain, IConnectorGrain, IRemindable
 {

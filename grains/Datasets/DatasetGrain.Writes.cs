@@ -6,15 +6,11 @@ namespace Apperate.Actors.Datasets;
 /// <summary>Group commit: every write joins the next transaction; one commit runs at a time.</summary>
 public sealed partial class DatasetGrain
 {
-    /// <summary>Rows buffered beyond which stream consumption waits for the store.</summary>
-    private const int MaxBufferedRows = 100_000;
-
     /// <summary>Rows per transaction, so one commit never holds the store for long.</summary>
     private const int MaxRowsPerCommit = 50_000;
 
     private readonly List<PendingWrite> _pending = [];
     private readonly List<Func<Task>> _maintenance = [];
-    private int _pendingRows;
     private Task? _flushLoop;
 
     /// <param name="Position">For an item of a durable record stream: its stream sequence, recorded with its commit; else 0.</param>
@@ -24,7 +20,6 @@ public sealed partial class DatasetGrain
     {
         var pending = new PendingWrite(batch, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously), position);
         _pending.Add(pending);
-        _pendingRows += batch.Rows.Length;
         StartFlushLoop(definition);
         return pending.Completion.Task;
     }
@@ -83,8 +78,16 @@ public sealed partial class DatasetGrain
                     // One batch must not fail the others it was grouped with: commit each on its own.
                     LogCommitFailed(ex, table, batches.Length);
                     results = new WriteResult[group.Count];
+                    Exception? streamFailed = null;
                     for (var i = 0; i < group.Count; i++)
                     {
+                        // A stream item's position covers the items before it: none may commit after an earlier one failed.
+                        if (streamFailed is not null && group[i].Position > 0)
+                        {
+                            group[i].Completion.TrySetException(streamFailed);
+                            results[i] = WriteResult.Empty;
+                            continue;
+                        }
                         try
                         {
                             var single = batches[i];
@@ -96,6 +99,7 @@ public sealed partial class DatasetGrain
                         }
                         catch (Exception one)
                         {
+                            if (group[i].Position > 0) streamFailed = one;
                             group[i].Completion.TrySetException(one);
                             results[i] = WriteResult.Empty;
                         }
@@ -145,7 +149,6 @@ public sealed partial class DatasetGrain
         }
         var group = _pending.GetRange(0, take);
         _pending.RemoveRange(0, take);
-        _pendingRows -= rows;
         return group;
     }
 

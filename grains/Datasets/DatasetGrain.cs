@@ -1,6 +1,8 @@
 using Apperate.Actors.Schema;
 using Apperate.Actors.Storage;
+using Apperate.Actors.Storage.Queue;
 using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
@@ -8,17 +10,18 @@ namespace Apperate.Actors.Datasets;
 
 /// <summary>
 /// One dataset: owns its definition and is the only writer of its table. Consumes its record stream by implicit
-/// subscription and group-commits every write source into the record store, evaluating the rules that watch it inside
-/// each commit.
+/// subscription (exactly once, see DatasetGrain.Durable.cs) and group-commits every write source into the record
+/// store, evaluating the rules that watch it inside each commit.
 /// </summary>
 [ImplicitStreamSubscription(RecordStreams.Namespace)]
 public sealed partial class DatasetGrain(
     [PersistentState("dataset", StorageNames.GrainState)] IPersistentState<DatasetState> state,
     IRecordStore store,
     IAlertStore alerts,
-    WriteTracker tracker,
+    IRecordQueue queue,
+    Serializer serializer,
     ILogger<DatasetGrain> logger)
-    : Grain, IDatasetGrain, IStreamSubscriptionObserver, IAsyncObserver<RecordBatch>, IAsyncBatchObserver<RecordBatch>
+    : Grain, IDatasetGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<RecordBatch>
 {
     private DatasetDefinition? Definition => state.State.Definition;
 
@@ -76,6 +79,8 @@ public sealed partial class DatasetGrain(
     public async Task<DatasetDefinition> DetachAsync()
     {
         var current = RequireDefinition();
+        // Every async write accepted before, by any process, is stored first.
+        await CatchUpAsync();
         await FlushPendingAsync();
         // The table leaves with its sequence: positions under this name up to here are void.
         await MarkResetAsync(current.TableName);
@@ -98,6 +103,8 @@ public sealed partial class DatasetGrain(
     public async Task DeleteAsync()
     {
         var current = RequireDefinition();
+        // Every async write accepted before, by any process, is stored first.
+        await CatchUpAsync();
         await FlushPendingAsync();
         // The state stays with the sequence's reset point, so a dataset created again under this name continues above it.
         await MarkResetAsync(current.TableName);
@@ -153,7 +160,8 @@ public sealed partial class DatasetGrain(
     public async Task<long> DeleteRecordsAsync(KeySelector selector, long? from, long? to)
     {
         var definition = RequireDefinition();
-        // Pending writes first, so a delete never races ahead of records accepted before it.
+        // Accepted writes first (async ones from any process too), so a delete never races ahead of them.
+        await CatchUpAsync();
         await FlushPendingAsync();
         var deleted = await Task.Run(() => store.DeleteAsync(definition.TableName, selector, from, to));
         if (deleted > 0)
@@ -163,74 +171,6 @@ public sealed partial class DatasetGrain(
             await state.WriteStateAsync();
         }
         return deleted;
-    }
-
-    /// <inheritdoc />
-    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => handleFactory.Create<RecordBatch>().ResumeAsync((IAsyncBatchObserver<RecordBatch>)this);
-
-    /// <inheritdoc />
-    public async Task OnNextAsync(RecordBatch item, StreamSequenceToken? token = null)
-    {
-        Task<WriteResult> committed;
-        try
-        {
-            var definition = RequireDefinition();
-            CheckColumns(definition, item);
-            committed = Enqueue(definition, item);
-        }
-        catch (Exception ex)
-        {
-            LogStreamItemRejected(ex, this.GetPrimaryKeyString(), item.Rows.Length);
-            Acknowledge(item.Receipt);
-            return;
-        }
-
-        var completion = ObserveStreamCommitAsync(committed, item);
-
-        // Back-pressure: while a large backlog waits for the store, hold the stream so its bounded queue fills and
-        // the gateway answers 429 instead of this grain buffering without limit.
-        if (_pendingRows > MaxBufferedRows) await completion;
-    }
-
-    private async Task ObserveStreamCommitAsync(Task<WriteResult> committed, RecordBatch item)
-    {
-        try
-        {
-            await committed;
-        }
-        catch (Exception ex)
-        {
-            LogStreamItemFailed(ex, this.GetPrimaryKeyString(), item.Rows.Length);
-        }
-        finally
-        {
-            Acknowledge(item.Receipt);
-        }
-    }
-
-    /// <summary>Tells the process that published a stream item that it is stored (or finally failed and was logged).</summary>
-    private void Acknowledge(WriteReceipt? receipt)
-    {
-        if (receipt is null) return;
-        if (receipt.Publisher == tracker.ProcessId)
-        {
-            tracker.Acknowledge(receipt.Sequence);
-            return;
-        }
-        if (receipt.Acknowledgements is not { } publisher) return;
-        // One-way: a publisher that is gone must not hold up the stream; an acknowledgement that is lost leaves the
-        // item to the publisher's recovery, which stores it again (a duplicate key, so nothing changes).
-        _ = publisher.StoredAsync(this.GetPrimaryKeyString(), [receipt.Sequence]);
-    }
-
-    /// <inheritdoc />
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    /// <inheritdoc />
-    public Task OnErrorAsync(Exception ex)
-    {
-        LogStreamError(ex, this.GetPrimaryKeyString());
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -284,13 +224,4 @@ public sealed partial class DatasetGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dataset {Workspace}/{Dataset} deleted")]
     private partial void LogDeleted(string workspace, string dataset);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream item for {Dataset} with {Rows} records refused")]
-    private partial void LogStreamItemRejected(Exception ex, string dataset, int rows);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stream item for {Dataset} with {Rows} records failed to commit")]
-    private partial void LogStreamItemFailed(Exception ex, string dataset, int rows);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Record stream error on {Dataset}")]
-    private partial void LogStreamError(Exception ex, string dataset);
 }

@@ -41,6 +41,12 @@ public interface IRecordStore
     /// <summary>How far a dataset's record stream is applied: the last stream sequence a commit recorded (<see cref="CommitContext.Applied"/>), 0 when none.</summary>
     Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records that a dataset's record stream is applied through <paramref name="sequence"/> without a commit of records
+    /// (items passed over because they could not be stored); never moves the position back.
+    /// </summary>
+    Task AdvanceAppliedAsync(string stream, long sequence, CancellationToken cancellationToken = default);
+
     /// <summary>Moves the table's commit sequence up to <paramref name="atLeast"/> when it is below (a table that continues another's numbering).</summary>
     Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default);
 

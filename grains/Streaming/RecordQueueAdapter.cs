@@ -24,9 +24,15 @@ public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializ
     public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
         if (token is not null) throw new ArgumentException("The record queue gives messages their sequence; a producer cannot.", nameof(token));
-        var payload = serializer.SerializeToArray(events.Cast<object>().ToList());
+        var list = events.Cast<object>().ToList();
+        // Consumers order and dedupe by the message's stream sequence, which every event of a message shares.
+        if (list.Count != 1) throw new ArgumentException("The record queue takes one event per message.", nameof(events));
+        var payload = serializer.SerializeToArray(list);
         await queue.EnqueueAsync([new QueueItem(QueueNumber(mapper.GetQueueForStream(streamId)), StreamKey(streamId), payload)]).ConfigureAwait(false);
     }
+
+    /// <summary>The events of a stored message.</summary>
+    public static List<object> Events(Serializer serializer, byte[] payload) => serializer.Deserialize<List<object>>(payload) ?? [];
 
     /// <summary>The queue's number in the record queue's tables.</summary>
     public static int QueueNumber(QueueId queueId) => (int)queueId.GetNumericId();

@@ -27,7 +27,7 @@ public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Ser
         var batches = new List<IBatchContainer>(messages.Length);
         foreach (var m in messages)
         {
-            var events = serializer.Deserialize<List<object>>(m.Payload) ?? [];
+            var events = RecordQueueAdapter.Events(serializer, m.Payload);
             batches.Add(new RecordQueueBatch(StreamIdOf(m.StreamKey), events, new RecordQueueToken(m.Sequence, 0, m.StreamSequence)));
             _readPosition = m.Sequence;
         }

@@ -11,6 +11,7 @@ public sealed class EmbeddedStorage
         Directory.CreateDirectory(DataDirectory);
         GrainStatePath = Path.Combine(DataDirectory, "orleans.db");
         RecordsPath = Path.Combine(DataDirectory, "records.db");
+        QueuePath = Path.Combine(DataDirectory, "queue.db");
         CredentialsPath = Path.Combine(DataDirectory, "credentials.json");
         GrainStateConnectionString = new SqliteConnectionStringBuilder
         {
@@ -23,6 +24,9 @@ public sealed class EmbeddedStorage
     public string DataDirectory { get; }
     public string GrainStatePath { get; }
     public string RecordsPath { get; }
+
+    /// <summary>The record queue: async writes accepted and not yet stored.</summary>
+    public string QueuePath { get; }
     public string CredentialsPath { get; }
     public string GrainStateConnectionString { get; }
 

@@ -171,6 +171,15 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
     }
 
     /// <inheritdoc />
+    public async Task AdvanceAppliedAsync(string stream, long sequence, CancellationToken cancellationToken = default)
+    {
+        await EnsureEventTablesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, Text.UpsertApplied, [new("@k", stream), new("@s", sequence)]);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
     {
         var statement = Text.DistinctKeys(table);
@@ -493,7 +502,7 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
 
     public override string UpsertRuleState => $"INSERT INTO {RuleStateTable} (rule, name, value) VALUES (@r, @n, @v) ON DUPLICATE KEY UPDATE value = VALUES(value)";
 
-    public override string UpsertApplied => $"INSERT INTO {AppliedTable} (stream, seq) VALUES (@k, @s) ON DUPLICATE KEY UPDATE seq = VALUES(seq)";
+    public override string UpsertApplied => $"INSERT INTO {AppliedTable} (stream, seq) VALUES (@k, @s) ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq))";
 
     public override string UpsertAttempt =>
         $"INSERT INTO {AttemptsTable} (alert_id, attempt, at, state, http_status, error, next_attempt) VALUES (@id, @a, @at, @s, @h, @e, @n) " +

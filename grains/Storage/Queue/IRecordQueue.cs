@@ -41,6 +41,12 @@ public interface IRecordQueue
     /// <summary>Up to <paramref name="max"/> messages of <paramref name="queueId"/> after <paramref name="afterSequence"/>, in sequence order.</summary>
     Task<QueuedMessage[]> ReadAsync(int queueId, long afterSequence, int max, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The unacknowledged messages of one stream after <paramref name="afterStreamSequence"/>, in stream order, whatever
+    /// their queue: what a consumer still has to apply before an operation that must come after every accepted message.
+    /// </summary>
+    Task<QueuedMessage[]> ReadStreamAsync(string streamKey, long afterStreamSequence, CancellationToken cancellationToken = default);
+
     /// <summary>Forgets delivered messages; acknowledging one twice, or one that does not exist, changes nothing.</summary>
     Task AcknowledgeAsync(int queueId, IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
 

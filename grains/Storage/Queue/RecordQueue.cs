@@ -72,6 +72,22 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
         await using var command = Command(connection, null,
             $"SELECT queue_id, seq, stream_key, stream_seq, payload, created FROM {QueueDatabase.MessagesTable} WHERE queue_id = @q AND seq > @a ORDER BY seq LIMIT @n",
             ("@q", queueId), ("@a", afterSequence), ("@n", (long)max));
+        return await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<QueuedMessage[]> ReadStreamAsync(string streamKey, long afterStreamSequence, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null,
+            $"SELECT queue_id, seq, stream_key, stream_seq, payload, created FROM {QueueDatabase.MessagesTable} WHERE stream_key = @s AND stream_seq > @a ORDER BY stream_seq",
+            ("@s", streamKey), ("@a", afterStreamSequence));
+        return await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<QueuedMessage[]> ReadMessagesAsync(DbCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var messages = new List<QueuedMessage>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

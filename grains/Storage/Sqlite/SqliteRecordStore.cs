@@ -231,6 +231,22 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     }
 
     /// <inheritdoc />
+    public async Task AdvanceAppliedAsync(string stream, long sequence, CancellationToken cancellationToken = default)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = Open();
+            using var command = Command(connection, null, Sql.UpsertApplied, [new("@k", stream), new("@s", sequence)]);
+            command.ExecuteNonQuery();
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
     public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
     {
         var sql = Sql.DistinctKeys(table);
@@ -501,7 +517,7 @@ internal sealed class SqliteText() : SqlText('"')
 
     public override string UpsertRuleState => $"INSERT INTO {RuleStateTable} (rule, name, value) VALUES (@r, @n, @v) ON CONFLICT(rule, name) DO UPDATE SET value = excluded.value";
 
-    public override string UpsertApplied => $"INSERT INTO {AppliedTable} (stream, seq) VALUES (@k, @s) ON CONFLICT(stream) DO UPDATE SET seq = excluded.seq";
+    public override string UpsertApplied => $"INSERT INTO {AppliedTable} (stream, seq) VALUES (@k, @s) ON CONFLICT(stream) DO UPDATE SET seq = MAX(seq, excluded.seq)";
 
     public override string UpsertAttempt =>
         $"INSERT INTO {AttemptsTable} (alert_id, attempt, at, state, http_status, error, next_attempt) VALUES (@id, @a, @at, @s, @h, @e, @n) " +

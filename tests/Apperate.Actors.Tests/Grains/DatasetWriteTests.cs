@@ -13,14 +13,13 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Quotes"));
         var stream = Fixture.RecordStream(ws, "quotes");
 
-        // As the gateway does: count the item as accepted, then publish it with its receipt.
         RecordBatch[] items =
         [
             Quotes(Quote("AAPL", "2024-01-02", 185.5), Quote("MSFT", "2024-01-02", 370.25)),
             Quotes(Quote("AAPL", "2024-01-03", 184.25)),
             Quotes(Quote("MSFT", "2024-01-04", 367.75), Quote("IBM", "2024-01-04", 161.5)),
         ];
-        foreach (var item in items) await stream.OnNextAsync(Fixture.Tracker.Accept(Names.DatasetKey(ws, "Quotes"), item));
+        foreach (var item in items) await stream.OnNextAsync(item);
 
         var rows = await Eventually("5 records from 3 stream items to be stored",
             () => ReadAllAsync(ws, "Quotes"), r => r.Length == 5);
@@ -36,7 +35,7 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
         Assert.All(rows, r => Assert.Equal("", r.Subkey));
         Assert.Equal(5, (await Dataset(ws, "Quotes").GetInfoAsync())!.Records);
 
-        await Eventually("the write tracker to count every stream item as committed", () => Fixture.Tracker.Outstanding, n => n == 0);
+        await Fixture.StreamHandledAsync(ws, "Quotes", Timeout);
         var events = await Eventually("the store to have written 3 batches", () => Fixture.Store.Written(definition.TableName), e => e.Length == 3);
         Assert.Equal([new WriteResult(2, 2, 0), new WriteResult(1, 1, 0), new WriteResult(2, 2, 0)], events.Select(e => e.Result));
     }
@@ -55,7 +54,7 @@ public sealed class DatasetWriteTests(GrainClusterFixture fixture) : GrainTestKi
             .Select(i => grain.WriteAsync(Quotes(Quote($"S{i:000}", "2024-02-01", i + 0.5)))).ToArray();
         await Eventually("the first commit to reach the held store write", () => hold.Entered.IsCompleted, entered => entered);
         await Eventually($"the other {writes - 1} writes to queue behind it",
-            () => Fixture.GrainField(grain, "_pendingRows") as int? ?? 0, n => n == writes - 1);
+            () => (Fixture.GrainField(grain, "_pending") as System.Collections.ICollection)?.Count ?? 0, n => n == writes - 1);
         hold.Release();
         var results = await Task.WhenAll(pending);
 

@@ -1,7 +1,9 @@
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Rules.Delivery;
 using Apperate.Actors.Storage;
+using Apperate.Actors.Storage.Queue;
 using Apperate.Actors.Storage.Sqlite;
+using Apperate.Actors.Streaming;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
@@ -18,10 +20,10 @@ public sealed class GrainClusterCollection : ICollectionFixture<GrainClusterFixt
 }
 
 /// <summary>
-/// One silo configured like the real one (grain storage "apperate", memory streams "records" with implicit-only
-/// pub/sub, the record store with its alert outbox, the write tracker and webhook delivery), on a real SQLite file in a
-/// temporary directory.
-/// Grain state lives in memory storage. The client publishes to the same stream provider, as the gateway does.
+/// One silo configured like the real one (grain storage "apperate", the durable record streams over a record queue,
+/// the record store with its alert outbox and webhook delivery), on real SQLite files in a temporary directory.
+/// Grain state lives in memory storage. The client publishes to the same stream provider, as the gateway does; its
+/// queues hold at most <see cref="QueueLimit"/> unacknowledged items each.
 /// </summary>
 public sealed class GrainClusterFixture : IAsyncLifetime
 {
@@ -32,8 +34,11 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     /// <summary>The record store the silo uses: the SQLite store wrapped to count its write calls.</summary>
     public CountingRecordStore Store { get; private set; } = null!;
 
-    /// <summary>The silo's write tracker (the same instance the dataset grains use).</summary>
-    public WriteTracker Tracker { get; } = new();
+    /// <summary>Unacknowledged items a queue of the record stream holds before it refuses more.</summary>
+    public const int QueueLimit = 2_000;
+
+    /// <summary>The record queue under the record stream (the silo's and the client's).</summary>
+    public RecordQueue Queue { get; private set; } = null!;
 
     /// <summary>The SQLite file of the record store.</summary>
     public string DatabasePath => Path.Combine(directory, "records.db");
@@ -57,20 +62,24 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     {
         sqlite = new SqliteRecordStore(DatabasePath);
         Store = new CountingRecordStore(sqlite);
+        Queue = new RecordQueue(new SqliteQueueDatabase(Path.Combine(directory, "queue.db")), new RecordQueueOptions { MaxPendingPerQueue = QueueLimit });
 
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.GrainState);
-            silo.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+            silo.AddRecordStreams();
             silo.Services.AddSingleton<IRecordStore>(Store);
             silo.Services.AddSingleton<IAlertStore>(sqlite);
-            silo.Services.AddSingleton(Tracker);
+            silo.Services.AddSingleton<IRecordQueue>(Queue);
             silo.Services.AddWebhookDelivery();
         });
         builder.ConfigureClient(client =>
-            client.AddMemoryStreams(RecordStreams.Provider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly)));
+        {
+            client.AddRecordStreams();
+            client.Services.AddSingleton<IRecordQueue>(Queue);
+        });
         cluster = builder.Build();
         await cluster.DeployAsync();
     }
@@ -78,7 +87,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (cluster is not null) await cluster.DisposeAsync();
+        if (Queue is not null) await Queue.DisposeAsync();
         sqlite?.Dispose();
+        SqliteConnection.ClearAllPools();
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
     }
 
@@ -98,6 +109,19 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     private static System.Reflection.FieldInfo FieldOf(object instance, string field) =>
         instance.GetType().GetField(field, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
         ?? throw new MissingFieldException(instance.GetType().Name, field);
+
+    /// <summary>Completes once the record queue holds nothing more of the dataset's stream: every item published is handled.</summary>
+    public async Task StreamHandledAsync(string workspace, string datasetId, TimeSpan timeout)
+    {
+        var stream = RecordQueueAdapter.StreamKey(StreamId.Create(RecordStreams.Namespace, Names.DatasetKey(workspace, datasetId)));
+        var deadline = DateTime.UtcNow + timeout;
+        while ((await Queue.ReadStreamAsync(stream, 0)).Length > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the record queue still holds items of {workspace}/{datasetId} after {timeout}");
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>The record stream of a dataset, from the client's stream provider.</summary>
     public IAsyncStream<RecordBatch> RecordStream(string workspace, string datasetId) =>
@@ -198,6 +222,8 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
     public Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default) => inner.AdvanceSequenceAsync(table, atLeast, cancellationToken);
 
     public Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default) => inner.AppliedAsync(stream, cancellationToken);
+
+    public Task AdvanceAppliedAsync(string stream, long sequence, CancellationToken cancellationToken = default) => inner.AdvanceAppliedAsync(stream, sequence, cancellationToken);
 
     public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default) => inner.DistinctKeysAsync(table, limit, cancellationToken);
 }

@@ -18,8 +18,7 @@ public sealed class StreamPublisherTests(GrainClusterFixture fixture) : GrainTes
     {
         var ws = await NewWorkspaceAsync();
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Merged"));
-        var tracker = Fixture.Tracker;
-        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), tracker, new StreamPublisher(tracker));
+        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), new StreamPublisher());
         var options = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
 
         // The first commit is held at the store, so publishes complete while the grain is busy and requests pile up.
@@ -41,8 +40,7 @@ public sealed class StreamPublisherTests(GrainClusterFixture fixture) : GrainTes
         }
 
         Assert.All(writes, w => Assert.Equal(1, w.Result));
-        Assert.True(await tracker.WaitForDatasetAsync(Names.DatasetKey(ws, "Merged"), StoreTimeout),
-            $"not every one of {requests} acknowledged records was committed within {StoreTimeout}");
+        await Fixture.StreamHandledAsync(ws, "Merged", StoreTimeout);
         var stored = Values(await ReadAllAsync(ws, "Merged"));
         Assert.Equal(requests, stored.Length);
         Assert.Equal(Enumerable.Range(0, requests).Select(r => "M" + r).Order(StringComparer.Ordinal), stored.Select(s => s.Item1).Order(StringComparer.Ordinal));
@@ -56,8 +54,7 @@ public sealed class StreamPublisherTests(GrainClusterFixture fixture) : GrainTes
     {
         var ws = await NewWorkspaceAsync();
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Shapes"));
-        var tracker = Fixture.Tracker;
-        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), tracker, new StreamPublisher(tracker));
+        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), new StreamPublisher());
         var ignore = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
         var replace = ignore with { Duplicates = DuplicateKeyHandling.Replace };
 
@@ -87,7 +84,7 @@ public sealed class StreamPublisherTests(GrainClusterFixture fixture) : GrainTes
             hold.Release();
         }
 
-        Assert.True(await tracker.WaitForDatasetAsync(Names.DatasetKey(ws, "Shapes"), StoreTimeout), "the acknowledged writes were not all committed");
+        await Fixture.StreamHandledAsync(ws, "Shapes", StoreTimeout);
         var rows = await ReadAllAsync(ws, "Shapes");
         Assert.Equal(100, rows.Length);
         foreach (var row in rows)

@@ -104,6 +104,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     public Task<int> WaitForExitAsync(TimeSpan timeout) =>
         (_process ?? throw new InvalidOperationException("The gateway has not been started")).WaitForExitAsync(timeout, "the gateway to exit");
 
+    /// <summary>Kills the process at once (SIGKILL).</summary>
+    public void Kill() => (_process ?? throw new InvalidOperationException("The gateway has not been started")).Kill();
+
     /// <summary>Sends SIGTERM and waits for the exit code.</summary>
     public Task<int> StopGracefullyAsync() =>
         (_process ?? throw new InvalidOperationException("The gateway has not been started")).TerminateAsync(StopTimeout, "the gateway");

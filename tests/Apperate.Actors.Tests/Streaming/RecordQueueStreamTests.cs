@@ -26,12 +26,6 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
     private RecordQueue? queue;
     private InProcessTestCluster? cluster;
 
-    private static void Provider(IPersistentStreamConfigurator configurator)
-    {
-        configurator.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
-        configurator.Configure<HashRingStreamQueueMapperOptions>(ob => ob.Configure(o => o.TotalQueueCount = 4));
-    }
-
     public async Task InitializeAsync()
     {
         store = new SqliteRecordStore(Path.Combine(directory, "records.db"));
@@ -41,24 +35,15 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.GrainState);
-            silo.AddPersistentStreams(RecordStreams.Provider, RecordQueueAdapterFactory.Create, configurator =>
-            {
-                Provider(configurator);
-                configurator.ConfigurePullingAgent(ob => ob.Configure(o =>
-                {
-                    o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
-                    o.MaxEventDeliveryTime = System.Threading.Timeout.InfiniteTimeSpan;
-                }));
-            });
+            silo.AddRecordStreams();
             silo.Services.AddSingleton<IRecordQueue>(queue);
             silo.Services.AddSingleton<IRecordStore>(store);
             silo.Services.AddSingleton<IAlertStore>(store);
-            silo.Services.AddSingleton(new WriteTracker());
             silo.Services.AddWebhookDelivery();
         });
         builder.ConfigureClient(client =>
         {
-            client.AddPersistentStreams(RecordStreams.Provider, RecordQueueAdapterFactory.Create, Provider);
+            client.AddRecordStreams();
             client.Services.AddSingleton<IRecordQueue>(queue);
         });
         cluster = builder.Build();
@@ -116,7 +101,7 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         while (DateTime.UtcNow < deadline)
         {
             var pending = 0L;
-            for (var q = 0; q < 4; q++) pending += await queue!.PendingAsync(q);
+            for (var q = 0; q < RecordStreamHosting.Queues; q++) pending += await queue!.PendingAsync(q);
             if (pending == 0) return;
             await Task.Delay(20);
         }
@@ -146,7 +131,7 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         // As after a crash before the acknowledgement, or on a new owner of the queue: stream items 3, 4 and 5 come
         // again (here with other records, which must not be stored), then item 6.
         var serializer = client.ServiceProvider.GetRequiredService<Serializer>();
-        var queueNumber = RecordQueueAdapter.QueueNumber(new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 4 }, RecordStreams.Provider).GetQueueForStream(streamId));
+        var queueNumber = RecordQueueAdapter.QueueNumber(new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = RecordStreamHosting.Queues }, RecordStreams.Provider).GetQueueForStream(streamId));
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "queue.db")}"))
         {
             connection.Open();
@@ -189,7 +174,9 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         var streamId = StreamId.Create(RecordStreams.Namespace, "WS/DATASET");
         var batch = new RecordBatch(["symbol"], [new RecordRow("A", "", 0, ["A"], null)], DuplicateKeyHandling.Ignore);
         await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
-        await adapter.QueueMessageBatchAsync(streamId, [batch, batch], null, null);
+        // One event per message: the message's stream sequence is each event's position.
+        await Assert.ThrowsAsync<ArgumentException>(() => adapter.QueueMessageBatchAsync(streamId, [batch, batch], null, null));
+        await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
         await Assert.ThrowsAsync<QueueFullException>(() => adapter.QueueMessageBatchAsync(streamId, [batch], null, null));
         await Assert.ThrowsAsync<ArgumentException>(() => adapter.QueueMessageBatchAsync(streamId, [batch], new RecordQueueToken(1, 0, 1), null));
 
@@ -200,10 +187,10 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         Assert.All(read, b => Assert.Equal(streamId, b.StreamId));
         Assert.Equal([1L, 2L], read.Select(b => ((RecordQueueToken)b.SequenceToken).StreamSequence));
         var events = read[1].GetEvents<RecordBatch>().ToArray();
-        Assert.Equal(2, events.Length);
-        Assert.Equal(["A"], events[1].Item1.Rows.Select(r => r.Key));
-        Assert.True(events[0].Item2.CompareTo(events[1].Item2) < 0);
-        Assert.Equal(2L, ((RecordQueueToken)events[1].Item2).StreamSequence);
+        Assert.Single(events);
+        Assert.Equal(["A"], events[0].Item1.Rows.Select(r => r.Key));
+        Assert.True(read[0].SequenceToken.CompareTo(events[0].Item2) < 0);
+        Assert.Equal(2L, ((RecordQueueToken)events[0].Item2).StreamSequence);
 
         // Acknowledged messages make room; a new reader starts after them.
         await receiver.MessagesDeliveredAsync([read[0]], CancellationToken.None);
