@@ -7,9 +7,9 @@ using Orleans.Streams;
 namespace Apperate.Actors.Gateway.Writes;
 
 /// <summary>
-/// Publishes async writes to the datasets' record streams, one publish at a time per dataset: requests that arrive
-/// while a publish is in flight are merged into the next stream item (group publish, like the dataset grain's group
-/// commit). Each request is answered once the item holding its records is on the stream, that is on disk in the
+/// Publishes async writes to the datasets' record streams: requests to one dataset that arrive while its items are on
+/// their way into the record queue are merged into the next stream items (group publish, like the dataset grain's
+/// group commit), and up to <see cref="MaxItemsInFlight"/> items per dataset are handed over at once, in order. Each request is answered once the item holding its records is on the stream, that is on disk in the
 /// record queue: from then on the dataset grain stores it exactly once, whatever process dies.
 /// </summary>
 /// <remarks>
@@ -41,6 +41,9 @@ public sealed class StreamPublisher
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>Items of one dataset handed to the record queue and not yet committed, at most.</summary>
+    private const int MaxItemsInFlight = 4;
+
     private sealed class DatasetQueue
     {
         private readonly object _gate = new();
@@ -63,29 +66,37 @@ public sealed class StreamPublisher
 
         private async Task RunAsync()
         {
+            // Items handed to the record queue, oldest first. The queue commits what waits for it in one transaction, in
+            // the order it was handed over, so several items in flight cost one commit and keep their order.
+            var inFlight = new Queue<Task>();
             while (true)
             {
-                Pending[] group;
-                IAsyncStream<RecordBatch> stream;
+                Pending[]? group = null;
+                IAsyncStream<RecordBatch>? stream = null;
                 lock (_gate)
                 {
-                    if (_pending.Count == 0)
+                    if (_pending.Count > 0)
+                    {
+                        group = [.. _pending];
+                        _pending.Clear();
+                        stream = _stream!;
+                    }
+                    else if (inFlight.Count == 0)
                     {
                         _running = false;
                         return;
                     }
-                    group = [.. _pending];
-                    _pending.Clear();
-                    stream = _stream!;
                 }
-                try
+                if (group is null)
                 {
-                    foreach (var item in Merge(group)) await PublishItemAsync(stream, item);
+                    // Requests arriving meanwhile merge into the next items.
+                    await inFlight.Dequeue();
+                    continue;
                 }
-                catch (Exception ex)
+                foreach (var item in Merge(group))
                 {
-                    // Not expected (publish failures are handled per item), but a request must never wait forever.
-                    foreach (var pending in group) pending.Completion.TrySetException(ex);
+                    while (inFlight.Count >= MaxItemsInFlight) await inFlight.Dequeue();
+                    inFlight.Enqueue(PublishItemAsync(stream!, item));
                 }
             }
         }

@@ -16,10 +16,11 @@ public sealed record RecordQueueOptions
 }
 
 /// <summary>
-/// <see cref="IRecordQueue"/> over a <see cref="QueueDatabase"/>. Enqueues wait in a channel; one writer per process
-/// takes what is waiting and commits it in one transaction: it locks the heads of the queues and streams involved (in
-/// sorted order, so writers of several processes never deadlock), gives each message the next sequence of its queue
-/// and of its stream, refuses the calls that would pass a queue's limit, inserts the rest and commits. A queue's head
+/// <see cref="IRecordQueue"/> over a <see cref="QueueDatabase"/>. Enqueues and acknowledgements wait in a channel; one
+/// writer per process takes what is waiting and commits it in one transaction: it locks the heads of the queues and
+/// streams involved (in sorted order, so writers of several processes never deadlock), deletes what is acknowledged,
+/// gives each message the next sequence of its queue and of its stream, refuses the calls that would pass a queue's
+/// limit, inserts the rest and commits. A queue's head
 /// row stays locked until commit, so its sequence order is commit order.
 /// </summary>
 public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
@@ -40,9 +41,12 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    private sealed class Pending(IReadOnlyList<QueueItem> items)
+    /// <summary>A call waiting for the writer: messages to enqueue, or (with <see cref="AckQueue"/>) sequences to acknowledge.</summary>
+    private sealed class Pending(IReadOnlyList<QueueItem> items, int ackQueue = -1, IReadOnlyList<long>? acks = null)
     {
         public IReadOnlyList<QueueItem> Items { get; } = items;
+        public int AckQueue { get; } = ackQueue;
+        public IReadOnlyList<long> Acks { get; } = acks ?? [];
         public TaskCompletionSource<QueuePosition[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public QueuePosition[]? Positions { get; set; }
         public Exception? Refused { get; set; }
@@ -97,32 +101,14 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task AcknowledgeAsync(int queueId, IReadOnlyList<long> sequences, CancellationToken cancellationToken = default)
+    public Task AcknowledgeAsync(int queueId, IReadOnlyList<long> sequences, CancellationToken cancellationToken = default)
     {
-        if (sequences.Count == 0) return;
-        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await _database.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        // The head first, in the order enqueues lock it.
-        await using (var lockHead = Command(connection, transaction, $"SELECT pending FROM {QueueDatabase.HeadsTable} WHERE queue_id = @q{_database.ForUpdate}", ("@q", queueId)))
-            await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        var deleted = 0L;
-        for (var start = 0; start < sequences.Count; start += RowsPerInsert)
-        {
-            var chunk = sequences.Skip(start).Take(RowsPerInsert).ToArray();
-            var parameters = new List<(string, object)> { ("@q", queueId) };
-            for (var i = 0; i < chunk.Length; i++) parameters.Add(("@s" + i.ToString(CultureInfo.InvariantCulture), chunk[i]));
-            await using var delete = Command(connection, transaction,
-                $"DELETE FROM {QueueDatabase.MessagesTable} WHERE queue_id = @q AND seq IN ({string.Join(", ", chunk.Select((_, i) => "@s" + i.ToString(CultureInfo.InvariantCulture)))})",
-                [.. parameters]);
-            deleted += await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        if (deleted > 0)
-        {
-            await using var update = Command(connection, transaction, $"UPDATE {QueueDatabase.HeadsTable} SET pending = pending - @d WHERE queue_id = @q", ("@d", deleted), ("@q", queueId));
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0) return Task.CompletedTask;
+        // Through the writer, so acknowledgements share the enqueues' transactions (one commit, one lock order).
+        var pending = new Pending([], queueId, sequences);
+        if (!_waiting.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(RecordQueue));
+        return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -164,7 +150,7 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
             while (messages < _options.MaxMessagesPerCommit && reader.TryRead(out var pending))
             {
                 group.Add(pending);
-                messages += pending.Items.Count;
+                messages += pending.Items.Count + pending.Acks.Count;
             }
             try
             {
@@ -185,7 +171,8 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
     private async Task CommitAsync(List<Pending> group)
     {
         await EnsureTablesAsync(CancellationToken.None).ConfigureAwait(false);
-        var queues = group.SelectMany(p => p.Items).Select(i => i.QueueId).Distinct().Order().ToArray();
+        var queues = group.SelectMany(p => p.Items).Select(i => i.QueueId).Concat(group.Where(p => p.AckQueue >= 0).Select(p => p.AckQueue))
+            .Distinct().Order().ToArray();
         var streams = group.SelectMany(p => p.Items).Select(i => i.StreamKey).Distinct().Order(StringComparer.Ordinal).ToArray();
 
         await using var connection = await _database.OpenAsync(CancellationToken.None).ConfigureAwait(false);
@@ -207,9 +194,28 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
             streamHeads[stream] = Convert.ToInt64(await read.ExecuteScalarAsync().ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
 
+        // Acknowledgements first: the room they make is there for the enqueues of the same commit.
+        foreach (var ack in group.Where(p => p.AckQueue >= 0))
+        {
+            var deleted = 0L;
+            for (var start = 0; start < ack.Acks.Count; start += RowsPerInsert)
+            {
+                var chunk = ack.Acks.Skip(start).Take(RowsPerInsert).ToArray();
+                var parameters = new List<(string, object)> { ("@q", ack.AckQueue) };
+                for (var i = 0; i < chunk.Length; i++) parameters.Add(("@s" + i.ToString(CultureInfo.InvariantCulture), chunk[i]));
+                await using var delete = Command(connection, transaction,
+                    $"DELETE FROM {QueueDatabase.MessagesTable} WHERE queue_id = @q AND seq IN ({string.Join(", ", chunk.Select((_, i) => "@s" + i.ToString(CultureInfo.InvariantCulture)))})",
+                    [.. parameters]);
+                deleted += await delete.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            var (next, waiting) = heads[ack.AckQueue];
+            heads[ack.AckQueue] = (next, waiting - deleted);
+            ack.Positions = [];
+        }
+
         var created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var rows = new List<(QueueItem Item, long Sequence, long StreamSequence)>();
-        foreach (var pending in group)
+        foreach (var pending in group.Where(p => p.AckQueue < 0))
         {
             // All of a call's messages or none: refuse it when one of its queues would pass the limit.
             var refused = pending.Items.GroupBy(i => i.QueueId).FirstOrDefault(g => heads[g.Key].Pending + g.Count() > _options.MaxPendingPerQueue);
