@@ -1,5 +1,4 @@
 using Apperate.Actors.Storage;
-using Apperate.Actors.Storage.Queue;
 using Apperate.Actors.Streaming;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
@@ -10,14 +9,19 @@ namespace Apperate.Actors.Datasets;
 /// <summary>
 /// The record stream (async writes): each item is applied exactly once, in stream order. The stream sequence an item
 /// carries is recorded in the transaction that stores it, so an item delivered again (after a crash, or to the queue's
-/// next owner) is skipped; a delivery returns only once its items are committed, so the queue forgets nothing that is
-/// not stored. Operations that must come after every accepted write (deleting records, deleting or renaming the
-/// dataset) first apply what the queue still holds for this dataset, from whichever process accepted it.
+/// next owner) is skipped, and the queue forgets an item only once the store has it (the receiver acknowledges up to
+/// the recorded position). A delivery returns once the delivery before it is committed, so one commit runs while the
+/// next delivery comes in. Items missing from a delivery (after a failed commit) are read from the queue, which holds
+/// everything not yet stored. Operations that must come after every accepted write (deleting records, deleting or
+/// renaming the dataset) first apply what the queue still holds for this dataset, from whichever process accepted it.
 /// </summary>
 public sealed partial class DatasetGrain
 {
-    /// <summary>The last stream sequence applied, once read from the store (null: not read yet, or unsure after a failure).</summary>
-    private long? _applied;
+    /// <summary>The last stream position taken in (being committed, committed or passed over); null: unknown, read the store's.</summary>
+    private long? _through;
+
+    /// <summary>The commits of the last items taken in, then the record of positions passed over after them.</summary>
+    private Task _applying = Task.CompletedTask;
 
     private string StreamKey => RecordQueueAdapter.StreamKey(StreamId.Create(RecordStreams.Namespace, this.GetPrimaryKeyString()));
 
@@ -25,7 +29,7 @@ public sealed partial class DatasetGrain
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => handleFactory.Create<RecordBatch>().ResumeAsync(this);
 
     /// <inheritdoc />
-    public Task OnNextAsync(IList<SequentialItem<RecordBatch>> items)
+    public async Task OnNextAsync(IList<SequentialItem<RecordBatch>> items)
     {
         var durable = new List<(RecordBatch Item, long Position)>(items.Count);
         foreach (var item in items)
@@ -34,7 +38,15 @@ public sealed partial class DatasetGrain
                 throw new InvalidOperationException($"Record stream {this.GetPrimaryKeyString()}: an item without a record queue position ({item.Token}).");
             durable.Add((item.Item, token.StreamSequence));
         }
-        return ApplyAsync(durable);
+        var previous = _applying;
+        if (!await TakeAsync(durable))
+        {
+            // Items before these were not taken (a commit failed, or they are on their way): the queue still has them.
+            await CatchUpAsync();
+            return;
+        }
+        // At most one delivery being committed besides this one: it returns once the one before it is stored.
+        await previous;
     }
 
     /// <inheritdoc />
@@ -47,41 +59,72 @@ public sealed partial class DatasetGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>Applies every item the queue still holds for this dataset, whichever queue and process it is in.</summary>
+    /// <summary>Applies every item the queue still holds for this dataset, whichever queue and process it is in, and waits until it is stored.</summary>
     private async Task CatchUpAsync()
     {
-        var applied = _applied ??= await Task.Run(() => store.AppliedAsync(this.GetPrimaryKeyString()));
+        await SettleAsync();
+        var applied = _through ??= await Task.Run(() => store.AppliedAsync(this.GetPrimaryKeyString()));
         var messages = await Task.Run(() => queue.ReadStreamAsync(StreamKey, applied));
         if (messages.Length == 0) return;
         var items = new List<(RecordBatch Item, long Position)>(messages.Length);
         foreach (var message in messages)
             foreach (var e in RecordQueueAdapter.Events(serializer, message.Payload))
                 if (e is RecordBatch batch) items.Add((batch, message.StreamSequence));
-        await ApplyAsync(items);
-        // Handled: the queue may forget them now (the agent's own delivery of them, if any, is skipped and acknowledges nothing more).
+        if (!await TakeAsync(items))
+            throw new InvalidOperationException($"Record stream {this.GetPrimaryKeyString()}: the record queue holds no item {applied + 1}.");
+        await _applying;
+        // Stored: the queue may forget them now (the agent's own delivery of them, if any, is skipped).
         foreach (var inQueue in messages.GroupBy(m => m.QueueId))
             await Task.Run(() => queue.AcknowledgeAsync(inQueue.Key, [.. inQueue.Select(m => m.Sequence)]));
     }
 
-    private async Task ApplyAsync(List<(RecordBatch Item, long Position)> items)
+    /// <summary>Waits for the items taken so far to be stored or to fail (a failure leaves the position to be read again).</summary>
+    private async Task SettleAsync()
+    {
+        try
+        {
+            await _applying;
+        }
+        catch (Exception)
+        {
+            // Handled where it happened: _through was cleared, and the items stay in the queue.
+        }
+    }
+
+    /// <summary>
+    /// Takes items in for commit when they follow the last position taken without a gap (items at or below it are
+    /// skipped); returns false, taking nothing, when they do not.
+    /// </summary>
+    private async Task<bool> TakeAsync(List<(RecordBatch Item, long Position)> items)
     {
         var key = this.GetPrimaryKeyString();
-        var applied = _applied ??= await Task.Run(() => store.AppliedAsync(key));
-        var expected = applied;
-        var committing = applied;
+        if (_through is null)
+        {
+            await SettleAsync();
+            _through ??= await Task.Run(() => store.AppliedAsync(key));
+        }
+        var expected = _through.Value;
+        var next = expected;
+        foreach (var (_, position) in items)
+        {
+            if (position <= next) continue;
+            if (position != next + 1) return false;
+            next = position;
+        }
+        if (next == expected) return true;
+
         var commits = new List<Task<WriteResult>>(items.Count);
+        var committed = expected;
         foreach (var (item, position) in items)
         {
-            if (position <= expected) continue; // delivered again: already applied
-            // A later item before an earlier one: the earlier is still on its way. Fail, and the agent delivers again.
-            if (position != expected + 1) throw new InvalidOperationException($"Record stream {key}: item {position} arrived before {expected + 1}.");
+            if (position <= expected) continue;
             expected = position;
             try
             {
                 var definition = RequireDefinition();
                 CheckColumns(definition, item);
                 commits.Add(Enqueue(definition, item, position));
-                committing = position;
+                committed = position;
             }
             catch (Exception ex) when (ex is ApperateException or ArgumentException)
             {
@@ -90,17 +133,27 @@ public sealed partial class DatasetGrain
                 LogStreamItemRejected(ex, key, item.Rows.Length);
             }
         }
+        _through = expected;
+        _applying = RecordAsync(_applying, commits, committed < expected ? expected : null);
+        return true;
+    }
+
+    /// <summary>
+    /// Completes when <paramref name="commits"/> (and everything taken before them) are stored, then records
+    /// <paramref name="passedOver"/> as applied: the position of items after the last commit that were passed over.
+    /// </summary>
+    private async Task RecordAsync(Task before, List<Task<WriteResult>> commits, long? passedOver)
+    {
         try
         {
+            await before;
             await Task.WhenAll(commits);
-            // Items passed over after the last one committed: their positions are recorded on their own.
-            if (expected > committing) await Task.Run(() => store.AdvanceAppliedAsync(key, expected));
-            _applied = expected;
+            if (passedOver is { } position) await Task.Run(() => store.AdvanceAppliedAsync(this.GetPrimaryKeyString(), position));
         }
         catch
         {
-            // Some items may have committed: read the position again before the agent's next delivery.
-            _applied = null;
+            // Some items may not be stored: read the position again before taking more.
+            _through = null;
             throw;
         }
     }

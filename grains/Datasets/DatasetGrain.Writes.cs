@@ -63,7 +63,19 @@ public sealed partial class DatasetGrain
                 var table = current.TableName;
                 var updated = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 var rules = _rules;
-                var additional = rules.IsEmpty ? null : await ReadAdditionalAsync(rules, batches);
+                AdditionalRecords? additional;
+                try
+                {
+                    additional = rules.IsEmpty ? null : await ReadAdditionalAsync(rules, batches);
+                }
+                catch (Exception ex)
+                {
+                    // Nothing of the group can be evaluated, so nothing of it is committed.
+                    LogCommitFailed(ex, table, batches.Length);
+                    foreach (var pending in group) pending.Completion.TrySetException(ex);
+                    if (group.Exists(p => p.Position > 0)) FailPendingStreamItems(ex);
+                    continue;
+                }
                 WriteResult[] results;
                 try
                 {
@@ -104,11 +116,13 @@ public sealed partial class DatasetGrain
                             results[i] = WriteResult.Empty;
                         }
                     }
+                    if (streamFailed is not null) FailPendingStreamItems(streamFailed);
                 }
                 catch (Exception ex)
                 {
                     LogCommitFailed(ex, table, batches.Length);
                     group[0].Completion.TrySetException(ex);
+                    if (group[0].Position > 0) FailPendingStreamItems(ex);
                     continue;
                 }
                 for (var i = 0; i < group.Count; i++) group[i].Completion.TrySetResult(results[i]);
@@ -135,6 +149,20 @@ public sealed partial class DatasetGrain
             {
                 LogMaintenanceFailed(ex, this.GetPrimaryKeyString());
             }
+        }
+    }
+
+    /// <summary>
+    /// After a record-stream item failed to commit, none after it may: its position would cover the failed one. They
+    /// stay in the record queue (nothing is acknowledged before it is applied) and are applied again from there.
+    /// </summary>
+    private void FailPendingStreamItems(Exception failure)
+    {
+        for (var i = _pending.Count - 1; i >= 0; i--)
+        {
+            if (_pending[i].Position <= 0) continue;
+            _pending[i].Completion.TrySetException(failure);
+            _pending.RemoveAt(i);
         }
     }
 

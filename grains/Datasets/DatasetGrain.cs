@@ -177,6 +177,7 @@ public sealed partial class DatasetGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await FlushPendingAsync();
+        await SettleAsync();
         await FlushCountersAsync(_runtimes.Values);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }

@@ -1,3 +1,4 @@
+using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Queue;
 using Orleans.Runtime;
 using Orleans.Serialization;
@@ -8,9 +9,9 @@ namespace Apperate.Actors.Streaming;
 /// <summary>
 /// Publishes stream events into the <see cref="IRecordQueue"/>: one queue message per producer call, in the queue the
 /// stream maps to. The call returns once the message is durable; a full queue throws <see cref="QueueFullException"/>
-/// back to the producer.
+/// back to the producer. Receivers (silos only) acknowledge what <paramref name="store"/> has applied.
 /// </summary>
-public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializer serializer, IStreamQueueMapper mapper) : IQueueAdapter
+public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializer serializer, IStreamQueueMapper mapper, IRecordStore? store = null) : IQueueAdapter
 {
     public string Name { get; } = name;
 
@@ -19,7 +20,8 @@ public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializ
 
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
-    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => new RecordQueueReceiver(queue, QueueNumber(queueId), serializer);
+    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => new RecordQueueReceiver(queue, QueueNumber(queueId), serializer,
+        store ?? throw new InvalidOperationException("Reading the record stream needs the record store, whose recorded positions say what is applied."));
 
     public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {

@@ -1,3 +1,4 @@
+using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace Apperate.Actors.Streaming;
 /// queue mapper, with our adapter and receivers.
 /// </summary>
 public sealed class RecordQueueAdapterFactory(string name, IRecordQueue queue, Serializer serializer, HashRingStreamQueueMapperOptions mapperOptions,
-    SimpleQueueCacheOptions cacheOptions, ILoggerFactory loggerFactory) : IQueueAdapterFactory
+    SimpleQueueCacheOptions cacheOptions, ILoggerFactory loggerFactory, IRecordStore? store) : IQueueAdapterFactory
 {
     private readonly HashRingBasedStreamQueueMapper _mapper = new(mapperOptions, name);
     private readonly SimpleQueueAdapterCache _cache = new(cacheOptions, name, loggerFactory);
@@ -26,10 +27,12 @@ public sealed class RecordQueueAdapterFactory(string name, IRecordQueue queue, S
         services.GetRequiredService<Serializer>(),
         services.GetOptionsByName<HashRingStreamQueueMapperOptions>(name),
         services.GetOptionsByName<SimpleQueueCacheOptions>(name),
-        services.GetRequiredService<ILoggerFactory>());
+        services.GetRequiredService<ILoggerFactory>(),
+        // Silos have the record store; a client (the standalone gateway) only publishes.
+        services.GetService<IRecordStore>());
 
     [Obsolete("Orleans calls CreateAdapter(CancellationToken), which defaults to this.")]
-    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(new RecordQueueAdapter(name, queue, serializer, _mapper));
+    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(new RecordQueueAdapter(name, queue, serializer, _mapper, store));
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;
 

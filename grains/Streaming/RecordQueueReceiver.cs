@@ -1,3 +1,4 @@
+using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Queue;
 using Orleans.Runtime;
 using Orleans.Serialization;
@@ -7,11 +8,15 @@ namespace Apperate.Actors.Streaming;
 
 /// <summary>
 /// Reads one queue of the <see cref="IRecordQueue"/> for its pulling agent, as a log: from the oldest unacknowledged
-/// message on, in sequence order, and acknowledges what every consumer has handled. A new owner of the queue (another
-/// silo, a restart) reads again from the oldest unacknowledged message, so what was not handled is delivered again.
+/// message on, in sequence order. A delivered message is acknowledged once the record store has applied it (its stream
+/// position is recorded with the records), not merely once it was handed over: a dataset grain takes the next delivery
+/// while it commits the last. A new owner of the queue (another silo, a restart) reads again from the oldest
+/// unacknowledged message, so what was not stored is delivered again, and what was is skipped.
 /// </summary>
-public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Serializer serializer) : IQueueAdapterReceiver
+public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Serializer serializer, IRecordStore store) : IQueueAdapterReceiver
 {
+    private readonly List<(long Sequence, string Stream, long StreamSequence)> _delivered = [];
+    private readonly SemaphoreSlim _acknowledging = new(1, 1);
     private long _readPosition;
 
     public async Task Initialize(TimeSpan timeout, CancellationToken cancellationToken)
@@ -23,6 +28,8 @@ public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Ser
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
     {
+        // Delivered messages whose records were still being committed at the last acknowledgement: try them again.
+        if (_delivered.Count > 0) await AcknowledgeAppliedAsync(cancellationToken).ConfigureAwait(false);
         var messages = await queue.ReadAsync(queueNumber, _readPosition, Math.Max(1, maxCount), cancellationToken).ConfigureAwait(false);
         var batches = new List<IBatchContainer>(messages.Length);
         foreach (var m in messages)
@@ -37,20 +44,41 @@ public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Ser
     public async Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken)
     {
         if (messages.Count == 0) return;
-        var sequences = messages.Select(m => m.SequenceToken.SequenceNumber).ToArray();
-        // The agent ignores a failure here; a message left unacknowledged is delivered again to the queue's next owner,
-        // and consumers skip what they already applied. So try a few times, then leave it.
-        for (var attempt = 1; ; attempt++)
+        await _acknowledging.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            try
-            {
-                await queue.AcknowledgeAsync(queueNumber, sequences, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception) when (attempt < 3 && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(100 * attempt, cancellationToken).ConfigureAwait(false);
-            }
+            foreach (var message in messages)
+                if (message is RecordQueueBatch batch)
+                    _delivered.Add((batch.Token.SequenceNumber, batch.StreamId.GetKeyAsString(), batch.Token.StreamSequence));
+        }
+        finally
+        {
+            _acknowledging.Release();
+        }
+        await AcknowledgeAppliedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Acknowledges the delivered messages the store has applied; the others wait for a later round.</summary>
+    private async Task AcknowledgeAppliedAsync(CancellationToken cancellationToken)
+    {
+        await _acknowledging.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var applied = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (_, stream, _) in _delivered)
+                if (!applied.ContainsKey(stream)) applied[stream] = await store.AppliedAsync(stream, cancellationToken).ConfigureAwait(false);
+            var done = _delivered.Where(d => d.StreamSequence <= applied[d.Stream]).Select(d => d.Sequence).ToArray();
+            if (done.Length == 0) return;
+            await queue.AcknowledgeAsync(queueNumber, done, cancellationToken).ConfigureAwait(false);
+            _delivered.RemoveAll(d => d.StreamSequence <= applied[d.Stream]);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Left for the next round; a message acknowledged late is only read again by a new owner, and skipped.
+        }
+        finally
+        {
+            _acknowledging.Release();
         }
     }
 

@@ -143,6 +143,8 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
     {
         var reader = _waiting.Reader;
         var group = new List<Pending>();
+        // The writer's own connection, kept between commits (opened again after a failure).
+        DbConnection? connection = null;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
@@ -154,7 +156,8 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
             }
             try
             {
-                await CommitAsync(group).ConfigureAwait(false);
+                connection ??= await _database.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+                await CommitAsync(connection, group).ConfigureAwait(false);
                 foreach (var p in group)
                 {
                     if (p.Refused is { } refused) p.Done.TrySetException(refused);
@@ -164,18 +167,20 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
             catch (Exception ex)
             {
                 foreach (var p in group) p.Done.TrySetException(ex);
+                if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+                connection = null;
             }
         }
+        if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task CommitAsync(List<Pending> group)
+    private async Task CommitAsync(DbConnection connection, List<Pending> group)
     {
         await EnsureTablesAsync(CancellationToken.None).ConfigureAwait(false);
         var queues = group.SelectMany(p => p.Items).Select(i => i.QueueId).Concat(group.Where(p => p.AckQueue >= 0).Select(p => p.AckQueue))
             .Distinct().Order().ToArray();
         var streams = group.SelectMany(p => p.Items).Select(i => i.StreamKey).Distinct().Order(StringComparer.Ordinal).ToArray();
 
-        await using var connection = await _database.OpenAsync(CancellationToken.None).ConfigureAwait(false);
         await using var transaction = await _database.BeginWriteAsync(connection, CancellationToken.None).ConfigureAwait(false);
         var heads = new Dictionary<int, (long Next, long Pending)>();
         foreach (var queue in queues)

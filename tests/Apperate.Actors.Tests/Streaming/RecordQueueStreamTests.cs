@@ -170,7 +170,7 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         var serializer = cluster!.Client.ServiceProvider.GetRequiredService<Serializer>();
         await using var small = new RecordQueue(new SqliteQueueDatabase(Path.Combine(directory, "small.db")), new RecordQueueOptions { MaxPendingPerQueue = 2 });
         var mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 1 }, "small");
-        var adapter = new RecordQueueAdapter("small", small, serializer, mapper);
+        var adapter = new RecordQueueAdapter("small", small, serializer, mapper, store);
         var streamId = StreamId.Create(RecordStreams.Namespace, "WS/DATASET");
         var batch = new RecordBatch(["symbol"], [new RecordRow("A", "", 0, ["A"], null)], DuplicateKeyHandling.Ignore);
         await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
@@ -192,8 +192,14 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         Assert.True(read[0].SequenceToken.CompareTo(events[0].Item2) < 0);
         Assert.Equal(2L, ((RecordQueueToken)events[0].Item2).StreamSequence);
 
-        // Acknowledged messages make room; a new reader starts after them.
+        // A delivered message is acknowledged only once the store has applied it; acknowledged messages make room, and a
+        // new reader starts after them.
         await receiver.MessagesDeliveredAsync([read[0]], CancellationToken.None);
+        var number = RecordQueueAdapter.QueueNumber(mapper.GetAllQueues().Single());
+        Assert.Equal(2, await small.PendingAsync(number));
+        await store!.AdvanceAppliedAsync("WS/DATASET", 1);
+        await receiver.GetQueueMessagesAsync(10, CancellationToken.None);
+        Assert.Equal(1, await small.PendingAsync(number));
         await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
         var again = adapter.CreateReceiver(mapper.GetAllQueues().Single());
         await again.Initialize(TimeSpan.FromSeconds(5), CancellationToken.None);
