@@ -23,6 +23,12 @@ public sealed partial class DatasetGrain
     /// <summary>The commits of the last items taken in, then the record of positions passed over after them.</summary>
     private Task _applying = Task.CompletedTask;
 
+    /// <summary>While items that failed to commit wait in the queue: applies them from there, until it succeeds.</summary>
+    private IGrainTimer? _retry;
+
+    /// <summary>How long after a failed commit of stream items they are read back from the queue, and again after each failure.</summary>
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+
     private string StreamKey => RecordQueueAdapter.StreamKey(StreamId.Create(RecordStreams.Namespace, this.GetPrimaryKeyString()));
 
     /// <inheritdoc />
@@ -81,13 +87,16 @@ public sealed partial class DatasetGrain
     /// <summary>Waits for the items taken so far to be stored or to fail (a failure leaves the position to be read again).</summary>
     private async Task SettleAsync()
     {
+        var applying = _applying;
         try
         {
-            await _applying;
+            await applying;
         }
         catch (Exception)
         {
-            // Handled where it happened: _through was cleared, and the items stay in the queue.
+            // Handled where it happened: _through was cleared, and the items stay in the queue to be taken again. What is
+            // taken next must not wait for this failure.
+            if (_applying == applying) _applying = Task.CompletedTask;
         }
     }
 
@@ -152,8 +161,22 @@ public sealed partial class DatasetGrain
         }
         catch
         {
-            // Some items may not be stored: read the position again before taking more.
+            // Some items may not be stored: read the position again before taking more, and apply what the queue holds
+            // even if no delivery comes (the agent counts the failed items as delivered).
             _through = null;
+            _retry ??= this.RegisterGrainTimer(static async (self, _) =>
+            {
+                try
+                {
+                    await self.CatchUpAsync();
+                    self._retry?.Dispose();
+                    self._retry = null;
+                }
+                catch (Exception ex)
+                {
+                    self.LogCatchUpFailed(ex, self.GetPrimaryKeyString());
+                }
+            }, this, new GrainTimerCreationOptions { DueTime = RetryEvery, Period = RetryEvery, KeepAlive = true });
             throw;
         }
     }
@@ -176,6 +199,9 @@ public sealed partial class DatasetGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream item for {Dataset} with {Rows} records refused")]
     private partial void LogStreamItemRejected(Exception ex, string dataset, int rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Record stream items of {Dataset} that failed to commit could not be applied from the queue yet; trying again")]
+    private partial void LogCatchUpFailed(Exception ex, string dataset);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Record stream error on {Dataset}")]
     private partial void LogStreamError(Exception ex, string dataset);

@@ -84,4 +84,37 @@ public sealed class DurableStreamTests(GrainClusterFixture fixture) : GrainTestK
         var rows = await Eventually("the item published to the new dataset to be stored", () => ReadAllAsync(ws, "Gone"), r => r.Length > 0);
         Assert.Equal(["NEW"], rows.Select(r => r.Key));
     }
+
+    [Fact]
+    public async Task Items_after_a_failed_commit_are_applied_from_the_queue_once_each()
+    {
+        var ws = await NewWorkspaceAsync();
+        var definition = await Workspace(ws).CreateDatasetAsync(Definition("Failing"));
+        var stream = Fixture.RecordStream(ws, "Failing");
+
+        // The first commit of the stream's items fails; they and the items taken in after them stay in the queue.
+        Fixture.Store.FailNextWrite(definition.TableName);
+        for (var i = 0; i < 30; i++) await stream.OnNextAsync(Quotes(Quote($"K{i:00}", "2024-06-05", i)));
+        await Fixture.StreamHandledAsync(ws, "Failing", Timeout);
+
+        var rows = await ReadAllAsync(ws, "Failing");
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"K{i:00}"), rows.Select(r => r.Key).Order(StringComparer.Ordinal));
+        // Each record went into a successful commit exactly once: nothing was applied twice.
+        var written = Fixture.Store.Written(definition.TableName).SelectMany(w => w.Batch.Rows).Select(r => r.Key).ToArray();
+        Assert.Equal(written.Length, written.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task The_last_item_whose_commit_failed_is_applied_from_the_queue_without_another_delivery()
+    {
+        var ws = await NewWorkspaceAsync();
+        var definition = await Workspace(ws).CreateDatasetAsync(Definition("Lonely"));
+        Fixture.Store.FailNextWrite(definition.TableName);
+        await Fixture.RecordStream(ws, "Lonely").OnNextAsync(Quotes(Quote("ONLY", "2024-06-06", 1)));
+
+        // The agent counts the item as delivered; the grain reads it back from the queue a second later.
+        await Fixture.StreamHandledAsync(ws, "Lonely", Timeout);
+        Assert.Equal(["ONLY"], (await ReadAllAsync(ws, "Lonely")).Select(r => r.Key));
+        Assert.Equal([1, 1], Fixture.Store.WriteCalls(definition.TableName));
+    }
 }

@@ -145,6 +145,7 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
     private readonly Dictionary<string, List<RecordedWrite>> written = [];
     private readonly Dictionary<string, WriteHold> holds = [];
     private readonly Dictionary<string, TaskCompletionSource> watchers = [];
+    private readonly HashSet<string> failing = [];
 
     /// <summary>The batch count of every write call to <paramref name="table"/>, in call order.</summary>
     public int[] WriteCalls(string table)
@@ -166,6 +167,12 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
         return hold;
     }
 
+    /// <summary>Makes the next write call to <paramref name="table"/> fail before it reaches the real store.</summary>
+    public void FailNextWrite(string table)
+    {
+        lock (gate) failing.Add(table);
+    }
+
     /// <summary>Completes once the next write call to <paramref name="table"/> has returned from the real store.</summary>
     public Task NextWriteReturned(string table)
     {
@@ -184,6 +191,7 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
             calls.Add(batches.Count);
             if (holds.Remove(table, out hold)) hold.Enter();
             watchers.Remove(table, out watcher);
+            if (failing.Remove(table)) throw new IOException($"injected failure of a write to {table}");
         }
         try
         {
