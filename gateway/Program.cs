@@ -72,6 +72,9 @@ builder.UseOrleansClient(client =>
         o.Invariant = ClusterDatabase.Invariant;
         o.ConnectionString = database.OrleansConnectionString;
     });
+    // The silos it may connect to, read from the membership table every 5 s (Orleans: every minute): silos that start
+    // after it, or come back, take its calls within seconds, and losing one silo leaves it connected to the others.
+    client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
     // Async writes go onto the silos' record streams from here, into the record queue in the cluster's database.
     client.AddRecordStreams();
     client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => sp.GetRequiredService<ClusterConnection>());

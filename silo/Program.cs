@@ -126,6 +126,14 @@ builder.UseOrleans(silo =>
             o.Invariant = ClusterStorage.Invariant;
             o.ConnectionString = cluster.OrleansConnectionString;
         });
+        // Failover: a silo that stops answering is declared dead after two missed 2 s probes (Orleans: three of 5 s), so
+        // calls to its grains fail over in seconds; a silo stalled longer than that (a long GC pause, a starved
+        // machine) is declared dead too and restarts. README "Failover" has the trade-offs.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.NumMissedProbesLimit = 2;
+        });
     }
     else
     {

@@ -11,9 +11,19 @@ namespace Apperate.Actors.Gateway.Standalone.Cluster;
 /// connect, retried here) and at least one silo gateway connection is open. Silos may start after the
 /// gateway, and all of them may go away and come back; the client reconnects by itself, and readiness follows.
 /// </remarks>
-public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime, ILogger<ClusterConnection> logger)
+public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime, IServiceProvider services, ILogger<ClusterConnection> logger)
     : IReadinessCheck, IClusterConnectionStatusObserver, IClientConnectionRetryFilter
 {
+    /// <summary>
+    /// How long the gateway may have no open connection to any silo before it says so: the Orleans client opens
+    /// connections to silos as calls need them, so losing the one silo it happened to use leaves it none until the next
+    /// call (or the probe below) opens one to another silo.
+    /// </summary>
+    public static readonly TimeSpan ReconnectGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often a gateway without a connection makes a call to the cluster, which opens one to a live silo.</summary>
+    private static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How long to wait between two connection attempts: briefly at first (silos starting alongside), then longer.</summary>
     public static TimeSpan RetryDelay(int attempt) => attempt <= 30 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
 
@@ -22,6 +32,8 @@ public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime,
     private readonly CancellationToken _stopping = lifetime.ApplicationStopping;
     private int _gateways;
     private int _attempts;
+    private int _probing;
+    private long _lostAt;
     private volatile string? _lastError;
 
     /// <summary>Null while connected, else why not.</summary>
@@ -31,7 +43,10 @@ public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime,
         {
             if (!_started.IsCancellationRequested)
                 return $"not connected to the cluster yet (retrying): {_lastError ?? "connecting"}";
-            return Volatile.Read(ref _gateways) == 0 ? "lost the connection to every silo of the cluster (reconnecting)" : null;
+            if (Volatile.Read(ref _gateways) > 0) return null;
+            return Environment.TickCount64 - Interlocked.Read(ref _lostAt) > (long)ReconnectGrace.TotalMilliseconds
+                ? "lost the connection to every silo of the cluster (reconnecting)"
+                : null;
         }
     }
 
@@ -67,8 +82,40 @@ public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime,
     public void NotifyClusterConnectionLost()
     {
         Volatile.Write(ref _gateways, 0);
+        Interlocked.Exchange(ref _lostAt, Environment.TickCount64);
         // The client closes its connections itself when the gateway stops.
-        if (!_stopping.IsCancellationRequested) LogLost();
+        if (_stopping.IsCancellationRequested) return;
+        LogLost();
+        if (Interlocked.Exchange(ref _probing, 1) == 0) _ = ProbeAsync();
+    }
+
+    /// <summary>Calls the cluster until a connection is open again (a call opens one to a live silo), or the gateway stops.</summary>
+    private async Task ProbeAsync()
+    {
+        try
+        {
+            var client = services.GetRequiredService<IClusterClient>();
+            while (Volatile.Read(ref _gateways) == 0 && !_stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(ReconnectGrace, _stopping);
+                }
+                catch (Exception) when (!_stopping.IsCancellationRequested)
+                {
+                    // No silo reachable yet: try again shortly.
+                }
+                await Task.Delay(ProbeEvery, _stopping);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            Volatile.Write(ref _probing, 0);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not connected to the cluster after {Attempts} attempts, retrying: {Reason}")]
@@ -77,6 +124,6 @@ public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime,
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to the cluster through {Gateways} silo gateways")]
     private partial void LogConnected(int gateways);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection to every silo of the cluster; reconnecting")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No open connection to any silo of the cluster; reconnecting")]
     private partial void LogLost();
 }
