@@ -12,8 +12,12 @@ namespace Apperate.Actors.Streaming;
 /// </summary>
 public static class RecordStreamHosting
 {
-    /// <summary>Queues the datasets' streams are spread over; every process of a cluster must use the same number.</summary>
-    public const int Queues = 8;
+    /// <summary>
+    /// Queues the datasets' streams are spread over; every process of a cluster must use the same number. Each is polled
+    /// every <see cref="PollInterval"/>, also while idle; each dataset's items are delivered on their own whatever queue
+    /// they share, so a few queues serve many datasets.
+    /// </summary>
+    public const int Queues = 4;
 
     /// <summary>Items the pulling agent hands a dataset grain in one delivery (each committed before the next delivery).</summary>
     public const int ItemsPerDelivery = 64;

@@ -22,13 +22,11 @@ public sealed class SqliteQueueDatabase : QueueDatabase
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        // Readers (the pulling agents poll every 10 ms) only open; the settings that matter to writes come with them.
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
@@ -38,8 +36,15 @@ public sealed class SqliteQueueDatabase : QueueDatabase
         }
     }
 
-    public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+    public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return ((SqliteConnection)connection).BeginTransaction(deferred: false);
+    }
 
     public override IReadOnlyList<string> CreateTables =>
     [
