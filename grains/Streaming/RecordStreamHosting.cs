@@ -19,8 +19,17 @@ public static class RecordStreamHosting
     /// </summary>
     public const int Queues = 4;
 
-    /// <summary>Items the pulling agent hands a dataset grain in one delivery (each committed before the next delivery).</summary>
-    public const int ItemsPerDelivery = 64;
+    /// <summary>
+    /// Items the pulling agent hands a dataset grain in one delivery: while one delivery commits the grain takes the next,
+    /// so a backlog of one-record items is stored a few hundred per commit.
+    /// </summary>
+    public const int ItemsPerDelivery = 256;
+
+    /// <summary>
+    /// Items each queue's agent keeps read ahead in memory (Orleans: 4,096). An item holds at most 2,000 records, so
+    /// this bounds the memory a backlog takes.
+    /// </summary>
+    public const int CachedItems = 2 * ItemsPerDelivery;
 
     /// <summary>How often each queue is polled: a few ms between an async write's answer and its commit, for a little idle work.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
@@ -49,5 +58,6 @@ public static class RecordStreamHosting
         // The dataset grain subscribes implicitly by namespace: no pub-sub grain, no subscription state.
         streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
         streams.Configure<HashRingStreamQueueMapperOptions>(o => o.Configure(m => m.TotalQueueCount = Queues));
+        streams.Configure<SimpleQueueCacheOptions>(o => o.Configure(c => c.CacheSize = CachedItems));
     }
 }
