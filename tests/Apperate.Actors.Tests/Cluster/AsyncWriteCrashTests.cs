@@ -10,6 +10,7 @@ namespace Apperate.Actors.Tests.Cluster;
 /// record either of them answered 200 is stored exactly once by the survivors, none with an older value than the
 /// last one answered.
 /// </summary>
+[Collection(SiloKillCollection.Name)]
 public sealed class AsyncWriteCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Writers = 12;
@@ -26,9 +27,7 @@ public sealed class AsyncWriteCrashTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Every_answered_async_write_is_stored_exactly_once_after_kill_9_of_an_accepting_silo_and_of_the_gateway()
     {
-        var connectionString = _server.ConnectionString(await _server.CreateDatabaseAsync("crash"));
-        var clusterId = "crash-" + Guid.NewGuid().ToString("N")[..8];
-        string[] cluster = ["--Apperate:Mode=Cluster", $"--Apperate:ConnectionString={connectionString}", $"--Apperate:ClusterId={clusterId}"];
+        var (connectionString, clusterId, cluster) = await TestCluster.CreateAsync(_server, "crash");
         var token = "sk_test_" + Guid.NewGuid().ToString("N");
         var silos = Enumerable.Range(0, 3).Select(_ => new SiloProcess(token: token, extraArguments: cluster)).ToArray();
         await using var gateway = new GatewayProcess(token, cluster);

@@ -12,6 +12,7 @@ namespace Apperate.Actors.Tests.Cluster;
 /// again). While one silo is dead the gateway's and the survivors' <c>/readyz</c> stay 200, every call is answered
 /// within 5 s (p99; a 200, or a 503 with <c>Retry-After</c>), and every dataset takes writes again soon after the kill.
 /// </summary>
+[Collection(SiloKillCollection.Name)]
 public sealed class FailoverTimeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Ws = Api.Workspace;
@@ -35,9 +36,7 @@ public sealed class FailoverTimeTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Killing_each_silo_in_turn_keeps_the_gateway_ready_answers_within_5_s_and_every_dataset_writes_again()
     {
-        var connectionString = _server.ConnectionString(await _server.CreateDatabaseAsync("failtime"));
-        var clusterId = "failtime-" + Guid.NewGuid().ToString("N")[..8];
-        string[] cluster = ["--Apperate:Mode=Cluster", $"--Apperate:ConnectionString={connectionString}", $"--Apperate:ClusterId={clusterId}"];
+        var (connectionString, clusterId, cluster) = await TestCluster.CreateAsync(_server, "failtime");
         var token = "sk_test_" + Guid.NewGuid().ToString("N");
         var silos = Enumerable.Range(0, 3).Select(_ => new SiloProcess(token: token, extraArguments: cluster)).ToList();
         var everySilo = new List<SiloProcess>(silos);

@@ -14,12 +14,7 @@ public sealed class GatewayClusterTests(MariaDbServer server) : IClassFixture<Ma
     private const string Ws = Api.Workspace;
     private static readonly TimeSpan Visible = TimeSpan.FromSeconds(20);
 
-    private async Task<(string ConnectionString, string ClusterId, string[] Arguments)> NewClusterAsync(string prefix)
-    {
-        var connectionString = server.ConnectionString(await server.CreateDatabaseAsync(prefix));
-        var clusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
-        return (connectionString, clusterId, ["--Apperate:Mode=Cluster", $"--Apperate:ConnectionString={connectionString}", $"--Apperate:ClusterId={clusterId}"]);
-    }
+    private Task<TestCluster> NewClusterAsync(string prefix) => TestCluster.CreateAsync(server, prefix);
 
     [Fact]
     public async Task Three_silos_and_a_standalone_gateway_serve_the_whole_API_with_the_same_data_on_every_silo()
