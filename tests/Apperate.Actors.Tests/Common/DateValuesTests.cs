@@ -7,6 +7,7 @@ namespace Apperate.Actors.Tests.Common;
 /// (<see cref="DateValues.TryParseDateExact"/>, <see cref="DateValues.TryParseDateTimeExact"/>) for valid and invalid
 /// text alike.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class DateValuesTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using Apperate.Actors.Connectors;
 namespace Apperate.Actors.Tests.Connectors;
 
 /// <summary>Definitions and changes validated against the types' JSON Schemas, and the secrets they hold.</summary>
+[Trait("Category", "Unit")]
 public sealed class ConnectorRequestTests
 {
     private static readonly string[] Available = [ConnectorSchemas.Coinbase];

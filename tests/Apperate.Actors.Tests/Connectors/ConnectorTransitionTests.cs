@@ -4,6 +4,7 @@ using static Apperate.Actors.Connectors.ConnectorStatus;
 namespace Apperate.Actors.Tests.Connectors;
 
 /// <summary>The connector state machine's rules.</summary>
+[Trait("Category", "Unit")]
 public sealed class ConnectorTransitionTests
 {
     private static readonly string[] Streams = ["ticker", "matches"];

@@ -5,6 +5,7 @@ using Apperate.Actors.Connectors.Ethereum;
 namespace Apperate.Actors.Tests.Connectors;
 
 /// <summary>Hex quantities, block → record mapping and reorg tracking of the ETHEREUM source, without a node.</summary>
+[Trait("Category", "Unit")]
 public sealed class EthereumDecodingTests
 {
     [Theory]

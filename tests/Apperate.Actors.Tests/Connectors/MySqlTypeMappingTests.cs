@@ -5,6 +5,7 @@ using Apperate.Actors.Datasets;
 namespace Apperate.Actors.Tests.Connectors;
 
 /// <summary>MySQL column types → dataset types, values and streams, without a server.</summary>
+[Trait("Category", "Unit")]
 public sealed class MySqlTypeMappingTests
 {
     private static MySqlColumn Column(string name, string dataType, string columnType, int? precision = null, bool autoIncrement = false) =>

@@ -3,6 +3,7 @@ using Apperate.Actors.Connectors.Coinbase;
 
 namespace Apperate.Actors.Tests.Connectors;
 
+[Trait("Category", "Unit")]
 public sealed class TickerParserTests
 {
     private static readonly CoinbaseChannel Ticker = CoinbaseChannels.Find("ticker")!;

@@ -10,6 +10,7 @@ namespace Apperate.Actors.Tests.Ingest;
 /// <see cref="IngestReader.ReadBatchAsync"/> (the processing pass, which does): the same rejections, record for record,
 /// and the same counts after every batch.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class CheckBatchTests
 {
     private static readonly RecordLimits Small = new(MaxRecordBytes: 200, MaxIndexBytes: 12);

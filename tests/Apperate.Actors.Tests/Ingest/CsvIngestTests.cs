@@ -6,6 +6,7 @@ using static Apperate.Actors.Tests.Ingest.Support;
 
 namespace Apperate.Actors.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public sealed class CsvIngestTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using static Apperate.Actors.Tests.Ingest.Support;
 
 namespace Apperate.Actors.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public sealed class IngestFormatTests
 {
     [Theory]

@@ -11,6 +11,7 @@ namespace Apperate.Actors.Tests.Ingest;
 /// <see cref="OnDemandSchema"/> samples a CSV head as the job's reader reads the body, so the schema it infers accepts
 /// the rows it was inferred from.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class OnDemandSchemaTests
 {
     /// <summary>Infers the schema from <paramref name="body"/> and reads the body against it as the job does.</summary>

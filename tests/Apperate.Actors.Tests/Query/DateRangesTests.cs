@@ -2,6 +2,7 @@ using Apperate.Actors.Query;
 
 namespace Apperate.Actors.Tests.Query;
 
+[Trait("Category", "Unit")]
 public sealed class DateRangesTests
 {
     // A Wednesday, mid-quarter, mid-month, in a leap year.

@@ -3,6 +3,7 @@ using Apperate.Actors.Query;
 
 namespace Apperate.Actors.Tests.Query;
 
+[Trait("Category", "Unit")]
 public sealed class QueryParserTests
 {
     // A Wednesday.

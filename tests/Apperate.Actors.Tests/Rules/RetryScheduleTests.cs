@@ -2,6 +2,7 @@ using Apperate.Actors.Rules.Delivery;
 
 namespace Apperate.Actors.Tests.Rules;
 
+[Trait("Category", "Unit")]
 public sealed class RetryScheduleTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using static Apperate.Actors.Tests.Rules.RuleTestKit;
 namespace Apperate.Actors.Tests.Rules;
 
 /// <summary>Compiled conditions against rows: every operator, absent values, dates and windows, fact pairs, state, keys, binding.</summary>
+[Trait("Category", "Unit")]
 public sealed class RuleCompilerTests
 {
     private const string Meta = """{"a":{"b":7},"list":[1,{"x":"y"}],"s":"2024-01-01T10:00:00Z","n":null}""";

@@ -6,6 +6,7 @@ using static Apperate.Actors.Tests.Rules.RuleTestKit;
 namespace Apperate.Actors.Tests.Rules;
 
 /// <summary>The filters rules that fix no key are indexed by, and the index: it must admit every record a rule passes for.</summary>
+[Trait("Category", "Unit")]
 public sealed class RuleFilterTests
 {
     private static readonly string[] Index = ["DEMO:DATASET:TRADES:price", "DEMO:DATASET:TRADES:size", "DEMO:DATASET:TRADES:note", "DEMO:DATASET:TRADES:extra", "DEMO:DATASET:TRADES:bid"];

@@ -5,6 +5,7 @@ using static Apperate.Actors.Tests.Rules.RuleTestKit;
 namespace Apperate.Actors.Tests.Rules;
 
 /// <summary>The body of <c>POST /v1/rules/create</c> as Apperate's clients send it, and every shape error naming its field.</summary>
+[Trait("Category", "Unit")]
 public sealed class RuleJsonTests
 {
     private static ApperateException Bad(string json) => Refused(() => RuleJson.Parse(Json(json)));

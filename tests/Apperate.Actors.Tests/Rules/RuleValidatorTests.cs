@@ -5,6 +5,7 @@ using static Apperate.Actors.Tests.Rules.RuleTestKit;
 namespace Apperate.Actors.Tests.Rules;
 
 /// <summary>Facts, one dataset per rule, operators against their facts' types, outputs, ids and secrets across edits.</summary>
+[Trait("Category", "Unit")]
 public sealed class RuleValidatorTests
 {
     private const string Price = "DEMO:DATASET:TRADES:price";

@@ -3,6 +3,7 @@ using Apperate.Actors.Rules.Delivery;
 
 namespace Apperate.Actors.Tests.Rules;
 
+[Trait("Category", "Unit")]
 public sealed class WebhookAddressGuardTests
 {
     private const string AllowHint = "list it in Apperate:Rules:AllowedWebhookHosts";

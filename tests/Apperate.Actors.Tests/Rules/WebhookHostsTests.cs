@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Apperate.Actors.Tests.Rules;
 
+[Trait("Category", "Unit")]
 public sealed class WebhookHostsTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

@@ -4,6 +4,7 @@ using StandardWebhooks;
 
 namespace Apperate.Actors.Tests.Rules;
 
+[Trait("Category", "Unit")]
 public sealed class WebhookSignatureTests
 {
     private const string VectorSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -4,6 +4,7 @@ using static Apperate.Actors.Tests.Schema.SchemaJsonTests;
 
 namespace Apperate.Actors.Tests.Schema;
 
+[Trait("Category", "Unit")]
 public sealed class RecordValidatorTests
 {
     private const long Now = 1_700_000_000_000;

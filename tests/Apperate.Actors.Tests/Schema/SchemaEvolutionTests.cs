@@ -3,6 +3,7 @@ using Apperate.Actors.Schema;
 
 namespace Apperate.Actors.Tests.Schema;
 
+[Trait("Category", "Unit")]
 public sealed class SchemaEvolutionTests
 {
     private static readonly ColumnMapping Mapping = new("symbol", "leg", "date");

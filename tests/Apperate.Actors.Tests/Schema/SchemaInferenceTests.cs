@@ -4,6 +4,7 @@ using static Apperate.Actors.Tests.Schema.SchemaJsonTests;
 
 namespace Apperate.Actors.Tests.Schema;
 
+[Trait("Category", "Unit")]
 public sealed class SchemaInferenceTests
 {
     private static (DatasetSchema Schema, ColumnMapping Mapping) Infer(string body) => SchemaInference.Infer(J(body));

@@ -5,6 +5,7 @@ using Apperate.Actors.Schema;
 
 namespace Apperate.Actors.Tests.Schema;
 
+[Trait("Category", "Unit")]
 public sealed class SchemaJsonTests
 {
     internal static JsonElement J(string json)

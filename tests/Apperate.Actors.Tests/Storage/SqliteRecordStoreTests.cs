@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace Apperate.Actors.Tests.Storage;
 
 /// <summary>The record-store contract against SQLite, one database file per test.</summary>
+[Trait("Category", "Unit")]
 public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "apperate-sqlite-" + Guid.NewGuid().ToString("N"));
