@@ -1,4 +1,3 @@
-using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway.Auth;
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Gateway.Errors;

@@ -1,4 +1,3 @@
-using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway;
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Gateway.Errors;

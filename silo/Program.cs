@@ -1,7 +1,6 @@
 using System.Net;
 using Apperate.Actors;
 using Apperate.Actors.Connectors;
-using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway;
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Gateway.Hosting;

@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway.Auth;
 using Apperate.Actors.Gateway.Http;
 using Apperate.Actors.Gateway.Live;

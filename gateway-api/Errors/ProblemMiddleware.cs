@@ -2,7 +2,6 @@ using System.Text.Json;
 using Apperate.Actors.Gateway.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
 
 namespace Apperate.Actors.Gateway.Errors;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Apperate.Actors.Datasets;
-using Apperate.Actors.Gateway.Writes;
 using Apperate.Actors.Ingest;
 using Apperate.Actors.Jobs;
 using Apperate.Actors.Schema;

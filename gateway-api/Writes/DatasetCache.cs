@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Schema;
-using Orleans.Runtime;
 using Orleans.Streams;
 
 namespace Apperate.Actors.Gateway.Writes;

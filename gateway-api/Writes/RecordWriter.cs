@@ -1,10 +1,7 @@
 using System.Text.Json;
 using Apperate.Actors.Datasets;
-using Apperate.Actors.Gateway.Errors;
 using Apperate.Actors.Schema;
 using Apperate.Actors.Workspaces;
-using Orleans.Runtime;
-using Orleans.Streams;
 
 namespace Apperate.Actors.Gateway.Writes;
 

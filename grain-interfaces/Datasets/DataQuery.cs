@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace Apperate.Actors.Datasets;
 
 /// <summary>Output order of query results, by index date.</summary>

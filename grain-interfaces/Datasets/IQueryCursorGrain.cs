@@ -7,7 +7,7 @@ namespace Apperate.Actors.Datasets;
 public interface IQueryCursorGrain : IGrainWithStringKey
 {
     /// <summary>The grain key of a query id in a workspace.</summary>
-    public static string Key(string workspace, string queryId) => Names.Normalize(workspace) + "/" + queryId;
+    static string Key(string workspace, string queryId) => Names.Normalize(workspace) + "/" + queryId;
 
     /// <summary>
     /// Runs <paramref name="query"/> for each dataset with <paramref name="selectors"/>. The first call of an id (or

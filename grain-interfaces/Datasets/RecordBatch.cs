@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace Apperate.Actors.Datasets;
 
 /// <summary>What to do with a record whose key, subkey and date are already stored.</summary>

@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Storage.Queue;
 using Microsoft.Extensions.Logging;
-using Orleans.Streams;
 
 namespace Apperate.Actors.Connectors;
 

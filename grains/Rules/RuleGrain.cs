@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Rules.Delivery;
-using Apperate.Actors.Rules.Engine;
 using Apperate.Actors.Storage;
 using Apperate.Actors.Workspaces;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,5 @@
 using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Queue;
-using Orleans.Runtime;
 using Orleans.Serialization;
 using Orleans.Streams;
 

@@ -1,6 +1,5 @@
 using Apperate.Actors.Datasets;
 using Orleans.Configuration;
-using Orleans.Hosting;
 using Orleans.Streams;
 
 namespace Apperate.Actors.Streaming;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Apperate.Actors.Workspaces;
 
 namespace Apperate.Actors.Workspaces;
 

@@ -1,5 +1,3 @@
-using Apperate.Actors.Workspaces;
-
 namespace Apperate.Actors.Workspaces;
 
 /// <summary>The persisted registry of a workspace.</summary>

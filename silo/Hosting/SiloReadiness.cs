@@ -1,6 +1,5 @@
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Storage;
-using Orleans.Runtime;
 
 namespace Apperate.Actors.Silo.Hosting;
 

@@ -1,4 +1,3 @@
-using Apperate.Actors.Datasets;
 using Apperate.Actors.Rules.Engine;
 
 namespace Apperate.Actors.Rules.Runtime;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Apperate.Actors.Datasets;
 using MySqlConnector;
 
 namespace Apperate.Actors.Storage.MySql;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Apperate.Actors.Tests.Http;
 using Apperate.Actors.Tests.Infrastructure;
 

@@ -6,7 +6,6 @@ using Apperate.Actors.Storage.Sqlite;
 using Apperate.Actors.Streaming;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Hosting;
 using Orleans.Streams;
 using Orleans.TestingHost;
 

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Diagnostics.Tracing;
 using Apperate.Actors.Datasets;
-using Orleans.Runtime;
 
 namespace Apperate.Actors.Tests.Grains;
 

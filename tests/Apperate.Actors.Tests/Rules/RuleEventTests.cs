@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Apperate.Actors.Tests.Http;
 
 namespace Apperate.Actors.Tests.Rules;

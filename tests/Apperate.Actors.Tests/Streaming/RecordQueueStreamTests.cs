@@ -7,7 +7,6 @@ using Apperate.Actors.Streaming;
 using Apperate.Actors.Workspaces;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
-using Orleans.Hosting;
 using Orleans.Serialization;
 using Orleans.Streams;
 using Orleans.TestingHost;
