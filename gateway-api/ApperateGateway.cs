@@ -28,6 +28,8 @@ public static class ApperateGateway
         services.AddOptions<Live.LiveOptions>().BindConfiguration(Live.LiveOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<Live.LiveOptions>, Live.LiveOptionsValidator>());
         services.AddSingleton<Ingest.IngestRunner>();
+        services.AddSingleton<Ingest.BackgroundLoads>();
+        services.AddHostedService(sp => sp.GetRequiredService<Ingest.BackgroundLoads>());
         services.TryAddSingleton(new Ingest.IngestSpool(Path.Combine(Path.GetTempPath(), "apperate-ingest")));
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

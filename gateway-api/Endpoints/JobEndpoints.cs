@@ -13,7 +13,6 @@ using Apperate.Actors.Workspaces;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Hosting;
 
 namespace Apperate.Actors.Gateway.Endpoints;
 
@@ -40,7 +39,7 @@ public static class JobEndpoints
         grains.GetGrain<IIngestJobGrain>($"{Names.Normalize(workspace)}/{jobId}");
 
     private static async Task LoadAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth,
-        IClusterClient client, DatasetCache datasets, IngestRunner runner, IngestSpool spools, IHostApplicationLifetime lifetime)
+        IClusterClient client, DatasetCache datasets, IngestRunner runner, IngestSpool spools, BackgroundLoads background)
     {
         var token = await auth.AuthenticateAsync(context);
         TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Write);
@@ -99,7 +98,7 @@ public static class JobEndpoints
             await using (var file = new FileStream(spool, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
                 await body.CopyToAsync(file, context.RequestAborted);
             var definition = entry.Definition;
-            _ = Task.Run(() => runner.RunAsync(job, definition, null, spool, format, options, lifetime.ApplicationStopping));
+            background.Start(stopping => runner.RunAsync(job, definition, null, spool, format, options, stopping));
             final = (await job.GetAsync())!;
         }
 
