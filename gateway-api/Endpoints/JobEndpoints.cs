@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Apperate.Actors.Datasets;
 using Apperate.Actors.Gateway.Auth;
 using Apperate.Actors.Gateway.Errors;
 using Apperate.Actors.Gateway.Http;
@@ -70,16 +69,7 @@ public static class JobEndpoints
             if (head.Length == 0) throw ProblemException.BadRequest("body", "the request body is empty");
             format ??= IngestFormats.Sniff(head);
             var (schema, mapping) = OnDemandSchema.Infer(head, format.Value);
-            try
-            {
-                await client.GetGrain<IWorkspaceGrain>(Names.Normalize(token.Workspace))
-                    .CreateDatasetAsync(new DatasetDefinition(token.Workspace, datasetId, null, null, schema, mapping, 0, 0, 0, ""));
-            }
-            catch (ApperateException ex) when (ex.Kind == ErrorKind.Conflict)
-            {
-                // Created concurrently: load into that one.
-            }
-            entry = await datasets.GetAsync(token.Workspace, datasetId, refresh: true) ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+            entry = await datasets.CreateOnDemandAsync(token.Workspace, datasetId, schema, mapping);
             body = replay;
         }
 

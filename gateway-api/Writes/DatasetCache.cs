@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Schema;
+using Apperate.Actors.Workspaces;
 using Orleans.Streams;
 
 namespace Apperate.Actors.Gateway.Writes;
@@ -53,6 +54,26 @@ public sealed class DatasetCache(IClusterClient client)
                 grain, old?.Stream ?? client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, key)));
         _entries[key] = entry;
         return entry;
+    }
+
+    /// <summary>
+    /// Creates a dataset a write names that does not exist yet (<c>createDatasetOnDemand</c>, for records and batch
+    /// loads alike) with the schema inferred from what is written, and returns it; when another request created it
+    /// meanwhile, returns that one.
+    /// </summary>
+    public async Task<Entry> CreateOnDemandAsync(string workspace, string datasetId, DatasetSchema schema, ColumnMapping mapping)
+    {
+        try
+        {
+            await client.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace))
+                .CreateDatasetAsync(new DatasetDefinition(workspace, datasetId, null, null, schema, mapping, 0, 0, 0, ""));
+        }
+        catch (ApperateException ex) when (ex.Kind == ErrorKind.Conflict)
+        {
+            // Created concurrently by another request: use that one.
+        }
+        return await GetAsync(workspace, datasetId, refresh: true)
+            ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
     }
 
     /// <summary>Evicts a dataset after a change made through this gateway.</summary>

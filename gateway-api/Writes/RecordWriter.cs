@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Schema;
-using Apperate.Actors.Workspaces;
 
 namespace Apperate.Actors.Gateway.Writes;
 
@@ -15,7 +14,7 @@ public sealed record RecordWriteOptions(bool Wait, DuplicateKeyHandling Duplicat
 /// dataset's record stream through <see cref="StreamPublisher"/> (async; requests arriving together may share a stream
 /// item) or call the dataset grain and wait for the commit (<c>wait=true</c>, and bodies too large for one item).
 /// </summary>
-public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, StreamPublisher publisher)
+public sealed class RecordWriter(DatasetCache datasets, StreamPublisher publisher)
 {
     /// <summary>Async requests whose body is larger than this go to the grain directly, keeping stream items small.</summary>
     public const int MaxStreamItemBodyBytes = 256 * 1024;
@@ -30,7 +29,8 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, S
         {
             if (!options.CreateDatasetOnDemand)
                 throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist (createDatasetOnDemand=false)");
-            entry = await CreateOnDemandAsync(workspace, datasetId, body);
+            var (schema, mapping) = SchemaInference.Infer(body);
+            entry = await datasets.CreateOnDemandAsync(workspace, datasetId, schema, mapping);
         }
 
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -59,21 +59,5 @@ public sealed class RecordWriter(IClusterClient client, DatasetCache datasets, S
 
         await publisher.PublishAsync(key, entry.Stream, batch, bodyBytes);
         return batch.Rows.Length;
-    }
-
-    private async Task<DatasetCache.Entry> CreateOnDemandAsync(string workspace, string datasetId, JsonElement body)
-    {
-        var (schema, mapping) = SchemaInference.Infer(body);
-        var definition = new DatasetDefinition(workspace, datasetId, null, null, schema, mapping, 0, 0, 0, "");
-        try
-        {
-            await client.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).CreateDatasetAsync(definition);
-        }
-        catch (ApperateException ex) when (ex.Kind == ErrorKind.Conflict)
-        {
-            // Created concurrently by another request: use that one.
-        }
-        return await datasets.GetAsync(workspace, datasetId, refresh: true)
-            ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
     }
 }

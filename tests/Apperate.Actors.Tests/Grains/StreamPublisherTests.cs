@@ -18,7 +18,7 @@ public sealed class StreamPublisherTests(GrainClusterFixture fixture) : GrainTes
     {
         var ws = await NewWorkspaceAsync();
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Merged"));
-        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), new StreamPublisher());
+        var writer = new RecordWriter(new DatasetCache(Fixture.Client), new StreamPublisher());
         var options = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
 
         // The first commit is held at the store, so publishes complete while the grain is busy and requests pile up.
@@ -54,7 +54,7 @@ public sealed class StreamPublisherTests(GrainClusterFixture fixture) : GrainTes
     {
         var ws = await NewWorkspaceAsync();
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Shapes"));
-        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), new StreamPublisher());
+        var writer = new RecordWriter(new DatasetCache(Fixture.Client), new StreamPublisher());
         var ignore = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
         var replace = ignore with { Duplicates = DuplicateKeyHandling.Replace };
 

@@ -20,7 +20,7 @@ public sealed class StreamQueueFullTests(GrainClusterFixture fixture) : GrainTes
     {
         var ws = await NewWorkspaceAsync();
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Flood"));
-        var writer = new RecordWriter(Fixture.Client, new DatasetCache(Fixture.Client), new StreamPublisher());
+        var writer = new RecordWriter(new DatasetCache(Fixture.Client), new StreamPublisher());
         var options = new RecordWriteOptions(Wait: false, DuplicateKeyHandling.Ignore, CreateDatasetOnDemand: false, Persist: true);
 
         // The dataset's first commit is held at the store: nothing more is handled, so the queue fills.
