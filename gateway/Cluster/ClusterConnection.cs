@@ -19,7 +19,14 @@ public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime,
     /// connections to silos as calls need them, so losing the one silo it happened to use leaves it none until the next
     /// call (or the probe below) opens one to another silo.
     /// </summary>
-    public static readonly TimeSpan ReconnectGrace = TimeSpan.FromSeconds(3);
+    /// <remarks>
+    /// Longer than the silos take to declare a dead silo dead (two missed 2 s probes): until then the call that would
+    /// open a new connection may be routed to the dead silo's grains and wait.
+    /// </remarks>
+    public static readonly TimeSpan ReconnectGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one probing call may take before the next is sent.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>How often a gateway without a connection makes a call to the cluster, which opens one to a live silo.</summary>
     private static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(250);
@@ -99,7 +106,7 @@ public sealed partial class ClusterConnection(IHostApplicationLifetime lifetime,
             {
                 try
                 {
-                    await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(ReconnectGrace, _stopping);
+                    await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(ProbeTimeout, _stopping);
                 }
                 catch (Exception) when (!_stopping.IsCancellationRequested)
                 {
