@@ -8,20 +8,7 @@ public sealed class MySqlQueueDatabase(string connectionString) : QueueDatabase
 {
     private readonly string _connectionString = new MySqlConnectionStringBuilder(connectionString) { UseAffectedRows = true }.ConnectionString;
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new MySqlConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    protected override DbConnection CreateConnection() => new MySqlConnection(_connectionString);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await ((MySqlConnection)connection).BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

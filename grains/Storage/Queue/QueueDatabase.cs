@@ -12,8 +12,24 @@ public abstract class QueueDatabase
     public const string StreamsTable = "apperate_queue_stream";
     public const string MessagesTable = "apperate_queue_msg";
 
-    /// <summary>Opens a connection.</summary>
-    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+    /// <summary>Opens a connection (disposed again when opening fails).</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A new, closed connection to the queue's database.</summary>
+    protected abstract DbConnection CreateConnection();
 
     /// <summary>Begins the transaction of an enqueue or an acknowledgement (SQLite takes the write lock at once).</summary>
     public abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);

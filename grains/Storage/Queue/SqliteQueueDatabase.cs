@@ -20,21 +20,8 @@ public sealed class SqliteQueueDatabase : QueueDatabase
         command.ExecuteNonQuery();
     }
 
-    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        // Readers (the pulling agents poll every 10 ms) only open; the settings that matter to writes come with them.
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    // Readers (the pulling agents poll every 10 ms) only open; the settings that matter to writes come with them.
+    protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
     {

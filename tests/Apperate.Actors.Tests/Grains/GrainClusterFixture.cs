@@ -39,6 +39,9 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     /// <summary>The record queue under the record stream (the silo's and the client's).</summary>
     public RecordQueue Queue { get; private set; } = null!;
 
+    /// <summary>The SQLite file of the record queue.</summary>
+    public string QueuePath => Path.Combine(directory, "queue.db");
+
     /// <summary>The SQLite file of the record store.</summary>
     public string DatabasePath => Path.Combine(directory, "records.db");
 
@@ -61,7 +64,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
     {
         sqlite = new SqliteRecordStore(DatabasePath);
         Store = new CountingRecordStore(sqlite);
-        Queue = new RecordQueue(new SqliteQueueDatabase(Path.Combine(directory, "queue.db")), new RecordQueueOptions { MaxPendingPerQueue = QueueLimit });
+        Queue = new RecordQueue(new SqliteQueueDatabase(QueuePath), new RecordQueueOptions { MaxPendingPerQueue = QueueLimit });
 
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;

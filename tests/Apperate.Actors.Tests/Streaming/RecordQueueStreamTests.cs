@@ -1,59 +1,26 @@
 using Apperate.Actors.Datasets;
-using Apperate.Actors.Rules.Delivery;
-using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Queue;
-using Apperate.Actors.Storage.Sqlite;
 using Apperate.Actors.Streaming;
-using Apperate.Actors.Workspaces;
+using Apperate.Actors.Tests.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Streams;
-using Orleans.TestingHost;
 
 namespace Apperate.Actors.Tests.Streaming;
 
 /// <summary>
-/// The record queue as an Orleans persistent stream provider, in a test cluster whose records stream runs through it:
-/// what a client publishes reaches the dataset grain in order and is acknowledged, and a full queue refuses the producer.
+/// The record queue as an Orleans persistent stream provider, in the grain tests' cluster (whose records stream runs
+/// through it): what a client publishes reaches the dataset grain in order and is acknowledged, an item delivered again
+/// is not applied again, and a full queue refuses the producer.
 /// </summary>
-public sealed class RecordQueueStreamTests : IAsyncLifetime
+[Collection(GrainClusterCollection.Name)]
+public sealed class RecordQueueStreamTests(GrainClusterFixture fixture) : GrainTestKit(fixture), IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly string directory = Path.Combine(Path.GetTempPath(), "apperate-queue-stream-" + Guid.NewGuid().ToString("N"));
-    private SqliteRecordStore? store;
-    private RecordQueue? queue;
-    private InProcessTestCluster? cluster;
 
-    public async Task InitializeAsync()
+    public void Dispose()
     {
-        store = new SqliteRecordStore(Path.Combine(directory, "records.db"));
-        queue = new RecordQueue(new SqliteQueueDatabase(Path.Combine(directory, "queue.db")));
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddMemoryGrainStorage(StorageNames.GrainState);
-            silo.AddRecordStreams();
-            silo.Services.AddSingleton<IRecordQueue>(queue);
-            silo.Services.AddSingleton<IRecordStore>(store);
-            silo.Services.AddSingleton<IAlertStore>(store);
-            silo.Services.AddWebhookDelivery();
-        });
-        builder.ConfigureClient(client =>
-        {
-            client.AddRecordStreams();
-            client.Services.AddSingleton<IRecordQueue>(queue);
-        });
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (cluster is not null) await cluster.DisposeAsync();
-        if (queue is not null) await queue.DisposeAsync();
-        store?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
     }
@@ -64,10 +31,9 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
     [Fact]
     public async Task Published_batches_reach_the_dataset_in_order_and_leave_the_queue()
     {
-        var client = cluster!.Client;
-        var ws = "Q" + Guid.NewGuid().ToString("N")[..8];
-        await client.GetGrain<IWorkspaceGrain>(Names.Normalize(ws)).EnsureCreatedAsync(ws, null);
-        await client.GetGrain<IWorkspaceGrain>(Names.Normalize(ws)).CreateDatasetAsync(
+        var client = Client;
+        var ws = await NewWorkspaceAsync();
+        await Workspace(ws).CreateDatasetAsync(
             new DatasetDefinition(ws, "Ticks", null, null, Schema, new ColumnMapping("symbol", null, null), 0, 0, 0, ""));
         var stream = client.GetStreamProvider(RecordStreams.Provider).GetStream<RecordBatch>(StreamId.Create(RecordStreams.Namespace, Names.DatasetKey(ws, "Ticks")));
 
@@ -91,29 +57,16 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         Assert.Equal(ns.Order(), ns);
 
         // The position is stored with the records; every message was acknowledged once handled.
-        Assert.Equal(40, await store!.AppliedAsync(Names.DatasetKey(ws, "Ticks")));
-        await QueueDrained(deadline);
-    }
-
-    private async Task QueueDrained(DateTime deadline)
-    {
-        while (DateTime.UtcNow < deadline)
-        {
-            var pending = 0L;
-            for (var q = 0; q < RecordStreamHosting.Queues; q++) pending += await queue!.PendingAsync(q);
-            if (pending == 0) return;
-            await Task.Delay(20);
-        }
-        Assert.Fail("the queue still holds messages the dataset grain handled");
+        Assert.Equal(40, await Fixture.Store.AppliedAsync(Names.DatasetKey(ws, "Ticks")));
+        await Fixture.StreamHandledAsync(ws, "Ticks", Timeout);
     }
 
     [Fact]
     public async Task An_item_delivered_again_is_not_applied_again()
     {
-        var client = cluster!.Client;
-        var ws = "Q" + Guid.NewGuid().ToString("N")[..8];
-        await client.GetGrain<IWorkspaceGrain>(Names.Normalize(ws)).EnsureCreatedAsync(ws, null);
-        await client.GetGrain<IWorkspaceGrain>(Names.Normalize(ws)).CreateDatasetAsync(
+        var client = Client;
+        var ws = await NewWorkspaceAsync();
+        await Workspace(ws).CreateDatasetAsync(
             new DatasetDefinition(ws, "Ticks", null, null, Schema, new ColumnMapping("symbol", null, null), 0, 0, 0, ""));
         var key = Names.DatasetKey(ws, "Ticks");
         var streamId = StreamId.Create(RecordStreams.Namespace, key);
@@ -121,9 +74,9 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         static RecordBatch Batch(string symbol) => new(["symbol", "n"], [new RecordRow(symbol, "", 0, [symbol, 1L], null)], DuplicateKeyHandling.Replace);
         for (var n = 1; n <= 5; n++) await stream.OnNextAsync(Batch("S" + n));
         var deadline = DateTime.UtcNow + Timeout;
-        while (DateTime.UtcNow < deadline && await store!.AppliedAsync(key) < 5) await Task.Delay(20);
-        Assert.Equal(5, await store!.AppliedAsync(key));
-        await QueueDrained(deadline);
+        while (DateTime.UtcNow < deadline && await Fixture.Store.AppliedAsync(key) < 5) await Task.Delay(20);
+        Assert.Equal(5, await Fixture.Store.AppliedAsync(key));
+        await Fixture.StreamHandledAsync(ws, "Ticks", Timeout);
         var grain = client.GetGrain<IDatasetGrain>(key);
         var before = (await grain.GetLiveStatusAsync()).Last;
 
@@ -131,7 +84,7 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         // again (here with other records, which must not be stored), then item 6.
         var serializer = client.ServiceProvider.GetRequiredService<Serializer>();
         var queueNumber = RecordQueueAdapter.QueueNumber(new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = RecordStreamHosting.Queues }, RecordStreams.Provider).GetQueueForStream(streamId));
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "queue.db")}"))
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Fixture.QueuePath}"))
         {
             connection.Open();
             using var next = connection.CreateCommand();
@@ -154,22 +107,22 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
             head.ExecuteNonQuery();
         }
 
-        while (DateTime.UtcNow < deadline && await store.AppliedAsync(key) < 6) await Task.Delay(20);
-        Assert.Equal(6, await store.AppliedAsync(key));
+        while (DateTime.UtcNow < deadline && await Fixture.Store.AppliedAsync(key) < 6) await Task.Delay(20);
+        Assert.Equal(6, await Fixture.Store.AppliedAsync(key));
         var rows = (await grain.QueryAsync([KeySelector.All], DataQuery.Latest with { Limit = null })).Groups[0];
         Assert.Equal(["NEW6", "S1", "S2", "S3", "S4", "S5"], rows.Select(r => r.Key).Order(StringComparer.Ordinal));
         // One record more was committed, not four.
         Assert.Equal(before + 1, (await grain.GetLiveStatusAsync()).Last);
-        await QueueDrained(deadline);
+        await Fixture.StreamHandledAsync(ws, "Ticks", Timeout);
     }
 
     [Fact]
     public async Task A_full_queue_refuses_the_producer_and_the_messages_carry_their_stream_sequence()
     {
-        var serializer = cluster!.Client.ServiceProvider.GetRequiredService<Serializer>();
+        var serializer = Client.ServiceProvider.GetRequiredService<Serializer>();
         await using var small = new RecordQueue(new SqliteQueueDatabase(Path.Combine(directory, "small.db")), new RecordQueueOptions { MaxPendingPerQueue = 2 });
         var mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 1 }, "small");
-        var adapter = new RecordQueueAdapter("small", small, serializer, mapper, store);
+        var adapter = new RecordQueueAdapter("small", small, serializer, mapper, Fixture.Store);
         var streamId = StreamId.Create(RecordStreams.Namespace, "WS/DATASET");
         var batch = new RecordBatch(["symbol"], [new RecordRow("A", "", 0, ["A"], null)], DuplicateKeyHandling.Ignore);
         await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
@@ -196,7 +149,7 @@ public sealed class RecordQueueStreamTests : IAsyncLifetime
         await receiver.MessagesDeliveredAsync([read[0]], CancellationToken.None);
         var number = RecordQueueAdapter.QueueNumber(mapper.GetAllQueues().Single());
         Assert.Equal(2, await small.PendingAsync(number));
-        await store!.AdvanceAppliedAsync("WS/DATASET", 1);
+        await Fixture.Store.AdvanceAppliedAsync("WS/DATASET", 1);
         await receiver.GetQueueMessagesAsync(10, CancellationToken.None);
         Assert.Equal(1, await small.PendingAsync(number));
         await adapter.QueueMessageBatchAsync(streamId, [batch], null, null);
