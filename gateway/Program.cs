@@ -74,6 +74,10 @@ builder.UseOrleansClient(client =>
     // The silos it may connect to, read from the membership table every 5 s (Orleans: every minute): silos that start
     // after it, or come back, take its calls within seconds, and losing one silo leaves it connected to the others.
     client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+    // A call caught on a silo killed mid-call is answered (503, Retry-After) after 10 s (Orleans: 30 s): the silo that
+    // forwarded it keeps no record of it, so only this timeout ends the wait. Calls that may run longer say so
+    // (CallTimeouts).
+    client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
     // Async writes go onto the silos' record streams from here, into the record queue in the cluster's database.
     client.AddRecordStreams();
     client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => sp.GetRequiredService<ClusterConnection>());

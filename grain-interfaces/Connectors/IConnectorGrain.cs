@@ -20,6 +20,7 @@ public interface IConnectorGrain : IGrainWithStringKey
     /// <param name="workspace">The workspace name as created.</param>
     /// <param name="name">The connector name as given (<see cref="Names.CheckConnector"/>).</param>
     /// <param name="definitionJson">The definition; every schema violation is listed in the raised exception.</param>
+    [ResponseTimeout(CallTimeouts.Scan)]
     Task<ConnectorInfo> CreateAsync(string workspace, string name, string definitionJson);
 
     /// <summary>The connector with secrets masked, or null when it does not exist.</summary>
@@ -30,12 +31,15 @@ public interface IConnectorGrain : IGrainWithStringKey
     /// <c>config</c>/<c>datasetId</c>/<c>wait</c>/<c>description</c> (only while not running; a new config discovers
     /// the streams again). <paramref name="changeJson"/> is a JSON object with any of these members.
     /// </summary>
+    [ResponseTimeout(CallTimeouts.Scan)]
     Task<ConnectorInfo> UpdateAsync(string changeJson);
 
     /// <summary>Stops the connector if it runs and removes it. Records already written stay in the dataset.</summary>
+    [ResponseTimeout(CallTimeouts.Scan)]
     Task DeleteAsync();
 
     /// <summary>Makes sure a connector whose status is <c>running</c> has its reading loop going (used at start-up).</summary>
+    [ResponseTimeout(CallTimeouts.Scan)]
     Task ResumeAsync();
 }
 

@@ -29,15 +29,18 @@ public interface IDatasetGrain : IGrainWithStringKey
     /// Applies a schema change. Only additive changes are accepted: new properties, fewer required properties,
     /// integer widened to number, new title or description. Anything else raises a conflict naming the property.
     /// </summary>
+    [ResponseTimeout(CallTimeouts.Barrier)]
     Task<DatasetDefinition> UpdateAsync(DatasetDefinition changed);
 
     /// <summary>Commits pending writes, then forgets the definition without touching the rows; used by rename.</summary>
+    [ResponseTimeout(CallTimeouts.Barrier)]
     Task<DatasetDefinition> DetachAsync();
 
     /// <summary>Adopts a definition whose table already exists; used by rename.</summary>
     Task AttachAsync(DatasetDefinition definition);
 
     /// <summary>Commits pending writes, then deletes the dataset and all of its rows.</summary>
+    [ResponseTimeout(CallTimeouts.Barrier)]
     Task DeleteAsync();
 
     /// <summary>Stores a validated batch and returns once it is committed and queryable.</summary>
@@ -46,13 +49,16 @@ public interface IDatasetGrain : IGrainWithStringKey
 
     /// <summary>The dataset's distinct keys in key order, at most <paramref name="limit"/>.</summary>
     [AlwaysInterleave]
+    [ResponseTimeout(CallTimeouts.Scan)]
     Task<string[]> GetKeysAsync(int limit);
 
     /// <summary>Runs one query for each selector; results come back in selector order.</summary>
     [AlwaysInterleave]
+    [ResponseTimeout(CallTimeouts.Scan)]
     Task<QueryResult> QueryAsync(KeySelector[] selectors, DataQuery query);
 
     /// <summary>Deletes the selected records, optionally only those dated within [from, to]; returns how many were deleted.</summary>
+    [ResponseTimeout(CallTimeouts.Barrier)]
     Task<long> DeleteRecordsAsync(KeySelector selector, long? from, long? to);
 
     /// <summary>

@@ -15,5 +15,6 @@ public interface IQueryCursorGrain : IGrainWithStringKey
     /// the query without the id; each later call answers only the records added or replaced since the previous call.
     /// Results come back in <paramref name="datasetIds"/> order.
     /// </summary>
+    [ResponseTimeout(CallTimeouts.Scan)]
     Task<QueryResult[]> QueryAsync(string workspace, string[] datasetIds, KeySelector[] selectors, DataQuery query, string fingerprint);
 }

@@ -26,9 +26,11 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     Task<DatasetDefinition> CreateDatasetAsync(DatasetDefinition definition);
 
     /// <summary>Renames a dataset; its rows follow. Raises a conflict while rules watch it.</summary>
+    [ResponseTimeout(CallTimeouts.Barrier)]
     Task<DatasetDefinition> RenameDatasetAsync(string datasetId, string newDatasetId);
 
     /// <summary>Deletes a dataset, its rows and the rules that watch it (alerts they raised are still delivered).</summary>
+    [ResponseTimeout(CallTimeouts.Barrier)]
     Task DeleteDatasetAsync(string datasetId);
 
     /// <summary>Creates a token; the returned text is never shown again.</summary>
