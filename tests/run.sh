@@ -68,29 +68,34 @@ if ! dotnet build Apperate.Actors.sln -c "$CONFIGURATION" -nologo -clp:ErrorsOnl
   exit 1
 fi
 
-dotnet test tests/Apperate.Actors.Tests -c "$CONFIGURATION" --no-build -nologo \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
-  --results-directory "$RESULTS" --blame-hang-timeout 10m
-status=$?
-
-trx="$RESULTS/results.trx"
-if [ ! -f "$trx" ]; then
-  echo "no test results were written"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
-passed=$(count passed)
-failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
-executed=$(count executed)
-total=$(count total)
-not_run=$(( total - executed ))
-if [ "$not_run" -gt 0 ]; then
-  echo "$not_run tests did not run"
-  failed=$(( failed + not_run ))
-fi
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+# The C# suites, one after the other: the record store's contract, then everything else.
+passed=0
+failed=0
+for project in tests/Apperate.Actors.Store.Tests tests/Apperate.Actors.Tests; do
+  name="$(basename "$project")"
+  dotnet test "$project" -c "$CONFIGURATION" --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$RESULTS" --blame-hang-timeout 10m
+  status=$?
+  trx="$RESULTS/$name.trx"
+  if [ ! -f "$trx" ]; then
+    echo "$name: no test results were written"
+    failed=$(( failed + 1 ))
+    continue
+  fi
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  suite_failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
+  not_run=$(( $(count total) - $(count executed) ))
+  if [ "$not_run" -gt 0 ]; then
+    echo "$name: $not_run tests did not run"
+    suite_failed=$(( suite_failed + not_run ))
+  fi
+  if [ "$status" -ne 0 ] && [ "$suite_failed" -eq 0 ]; then suite_failed=1; fi
+  echo "$name: $(count passed) passed, $suite_failed failed"
+  passed=$(( passed + $(count passed) ))
+  failed=$(( failed + suite_failed ))
+done
 echo "C# suites: $passed passed, $failed failed"
 
 # The JavaScript client's tests (node --test), against silos they start from the build above, and in the browser.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Apperate.Actors.Common;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Rules.Engine.Conditions;
 
@@ -131,7 +132,7 @@ public static class RuleValidator
                 try
                 {
                     using var document = JsonDocument.Parse(c.RightJson);
-                    right = document.RootElement.ValueKind == JsonValueKind.Null ? null : RuleJson.Compact(document.RootElement);
+                    right = document.RootElement.ValueKind == JsonValueKind.Null ? null : JsonText.Compact(document.RootElement);
                 }
                 catch (JsonException)
                 {

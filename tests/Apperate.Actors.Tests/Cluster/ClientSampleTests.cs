@@ -59,7 +59,7 @@ public sealed class ClientSampleTests : IAsyncLifetime
     public async Task A_client_only_Orleans_app_joins_an_embedded_silo_through_its_gateway_port()
     {
         // Extra arguments come last, and the last value of a key wins: the silo's gateway listens on this port.
-        var gatewayPort = SiloProcess.FreePorts(1)[0];
+        var gatewayPort = LoopbackPorts.Take(1)[0];
         await using var silo = new SiloProcess(extraArguments: [$"--Apperate:GatewayPort={gatewayPort}"]);
         await silo.StartAsync();
         var id = Api.UniqueId("client");

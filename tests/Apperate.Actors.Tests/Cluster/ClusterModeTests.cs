@@ -113,7 +113,7 @@ public sealed class ClusterModeTests : IAsyncLifetime
         start.ArgumentList.Add(SiloProcess.SiloDll());
         foreach (var argument in arguments.Split(' ')) start.ArgumentList.Add(argument);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{SiloProcess.FreePorts(1)[0]}");
+        start.ArgumentList.Add($"http://127.0.0.1:{LoopbackPorts.Take(1)[0]}");
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Apperate.Actors.Tests.Http;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Connectors;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Apperate.Actors.Tests.Http;
+using Apperate.Actors.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

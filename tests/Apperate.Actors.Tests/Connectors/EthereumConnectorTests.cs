@@ -214,7 +214,7 @@ public sealed class EthereumConnectorTests(EthereumFixture fixture) : IClassFixt
     [Fact]
     public async Task An_unreachable_node_makes_the_connector_errored_with_the_reason()
     {
-        var port = SiloProcess.FreePorts(1)[0];
+        var port = LoopbackPorts.Take(1)[0];
         var name = ConnectorApi.UniqueName("DOWN");
         var body = new JsonObject { ["datasetId"] = Api.UniqueId("ETH_DOWN"), ["connectorType"] = "ETHEREUM", ["config"] = Config($"http://127.0.0.1:{port}", null), ["wait"] = true };
         (await Api.Post($"/v1/connectors/connector/{name}", body.ToJsonString())).Expect(201);

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Connectors;
 
@@ -40,7 +41,7 @@ public sealed class ExchangeFeedServerTests
         Assert.Equal("subscriptions", echo["type"]!.GetValue<string>());
         Assert.Equal(["ticker", "heartbeat"], echo["channels"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
 
-        await Http.Eventually.Until(() => Task.FromResult(feed.Subscribed == 1), TimeSpan.FromSeconds(10), "the subscription to register");
+        await Eventually.Until(() => Task.FromResult(feed.Subscribed == 1), TimeSpan.FromSeconds(10), "the subscription to register");
         await feed.TickerAsync("BTC-USD", "1.5", 1);
         var types = new HashSet<string>();
         while (types.Count < 2) types.Add(JsonNode.Parse((await ReceiveAsync(socket, TimeSpan.FromSeconds(10)))!)!["type"]!.GetValue<string>());

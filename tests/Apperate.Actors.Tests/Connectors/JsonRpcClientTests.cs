@@ -44,7 +44,7 @@ public sealed class JsonRpcClientTests(AnvilServer anvil) : IClassFixture<AnvilS
     [Fact]
     public async Task An_unreachable_endpoint_fails_the_call()
     {
-        var port = Http.SiloProcess.FreePorts(1)[0];
+        var port = LoopbackPorts.Take(1)[0];
         await using var http = JsonRpcClient.Create(new Uri($"http://127.0.0.1:{port}"));
         await Assert.ThrowsAsync<HttpRequestException>(() => http.CallAsync("eth_chainId", [], CancellationToken.None));
         await using var ws = JsonRpcClient.Create(new Uri($"ws://127.0.0.1:{port}"));

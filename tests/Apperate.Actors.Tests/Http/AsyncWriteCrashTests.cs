@@ -1,3 +1,4 @@
+using Apperate.Actors.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Apperate.Actors.Tests.Http;

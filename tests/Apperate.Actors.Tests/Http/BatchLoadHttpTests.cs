@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Apperate.Actors.Ingest;
 using Apperate.Actors.Schema;
+using Apperate.Actors.Tests.Infrastructure;
 using Apperate.Actors.Tests.Ingest;
 using Xunit.Abstractions;
 

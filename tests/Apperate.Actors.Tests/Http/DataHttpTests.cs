@@ -1,4 +1,5 @@
 using System.Globalization;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Http;
 

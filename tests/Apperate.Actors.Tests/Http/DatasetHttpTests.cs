@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Http;
 

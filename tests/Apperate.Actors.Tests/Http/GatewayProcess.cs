@@ -27,7 +27,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         _arguments = arguments.ToArray();
         DataDirectory = Path.Combine(Path.GetTempPath(), "apperate-gateway-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
-        HttpPort = SiloProcess.FreePorts(1)[0];
+        HttpPort = LoopbackPorts.Take(1)[0];
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(100) };
         Api = new Api(Http, Token, () => Tail());
     }

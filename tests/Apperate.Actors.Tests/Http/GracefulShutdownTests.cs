@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Apperate.Actors.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Apperate.Actors.Tests.Http;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Http;
 

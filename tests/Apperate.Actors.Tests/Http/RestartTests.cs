@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Http;
 

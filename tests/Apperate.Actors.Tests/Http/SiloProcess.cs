@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Http;
 
@@ -96,7 +96,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         if (_process is not null) throw new InvalidOperationException("A SiloProcess starts once; create a new one to restart");
         var dll = SiloDll();
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Take(3);
         HttpPort = ports[0];
 
         var start = new ProcessStartInfo("dotnet")
@@ -243,24 +243,4 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>The silo build next to this test build: same configuration, found from the folder holding the solution.</summary>
     public static string SiloDll() => Infrastructure.Tools.BuiltAssembly("silo", "Apperate.Actors.Silo");
-
-    /// <summary>Distinct free loopback ports, all held until every one is chosen.</summary>
-    internal static int[] FreePorts(int count)
-    {
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-            }
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Stop();
-        }
-    }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json.Nodes;
-using Apperate.Actors.Tests.Http;
 
 namespace Apperate.Actors.Tests.Infrastructure;
 
@@ -38,7 +37,7 @@ public sealed class AnvilServer : IAsyncLifetime
     {
         var anvil = Tools.Find("APPERATE_ANVIL", "anvil", Install,
             Path.Combine(Tools.RepositoryRoot(), "tests", ".tools", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil"));
-        Port = SiloProcess.FreePorts(1)[0];
+        Port = LoopbackPorts.Take(1)[0];
         _server = ServerProcess.Start(anvil, ["--host", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture)]);
         await Eventually.Until(async () =>
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Apperate.Actors.Tests.Http;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Live;
 

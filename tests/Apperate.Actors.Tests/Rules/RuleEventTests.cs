@@ -1,4 +1,5 @@
 using Apperate.Actors.Tests.Http;
+using Apperate.Actors.Tests.Infrastructure;
 
 namespace Apperate.Actors.Tests.Rules;
 

@@ -1,5 +1,5 @@
+using Apperate.Actors.Gateway.Rules;
 using Apperate.Actors.Rules;
-using Apperate.Actors.Rules.Engine;
 using static Apperate.Actors.Tests.Rules.RuleTestKit;
 
 namespace Apperate.Actors.Tests.Rules;

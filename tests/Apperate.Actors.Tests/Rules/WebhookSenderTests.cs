@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Apperate.Actors.Rules.Delivery;
+using Apperate.Actors.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -168,7 +169,7 @@ public sealed class WebhookSenderTests
         Assert.Equal(new DeliveryOutcome(DeliveryOutcomeKind.Failed, null, "timed out after 1 s", null), outcome);
         Assert.True(outcome.IsHostFailure);
         Assert.Single(receiver.Received(Path));
-        await Http.Eventually.Until(() => Task.FromResult(receiver.Active(Path) == 0), Wait, "the receiver to see the timed-out request aborted");
+        await Eventually.Until(() => Task.FromResult(receiver.Active(Path) == 0), Wait, "the receiver to see the timed-out request aborted");
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
-using Apperate.Actors.Tests.Http;
 using MySqlConnector;
+using Xunit;
 
 namespace Apperate.Actors.Tests.Infrastructure;
 
@@ -44,7 +44,7 @@ public sealed class MariaDbServer : IAsyncLifetime
         await ServerProcess.RunAsync(installDb,
             ["--no-defaults", $"--datadir={data}", $"--tmpdir={tmp}", "--auth-root-authentication-method=normal", "--skip-test-db", .. asRoot],
             TimeSpan.FromSeconds(90));
-        Port = SiloProcess.FreePorts(1)[0];
+        Port = LoopbackPorts.Take(1)[0];
         _arguments =
         [
             "--no-defaults", .. asRoot, $"--datadir={data}", $"--tmpdir={tmp}", $"--port={Port}", "--bind-address=127.0.0.1",

@@ -1,19 +1,18 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using Apperate.Actors.Common;
+using Apperate.Actors.Rules;
 
-namespace Apperate.Actors.Rules.Engine;
+namespace Apperate.Actors.Gateway.Rules;
 
 /// <summary>Reads the body of <c>POST /v1/rules/create</c> as Apperate's clients send it.</summary>
 /// <remarks>
 /// Only the shape is checked here: what every field must look like, so a client learns which field is wrong before
 /// anything is looked up. What the facts name, whether operators fit their facts and whether outputs are allowed is
-/// <see cref="RuleValidator"/>'s work. Unknown members are ignored, as Apperate did.
+/// the rule validator's work (in the rule's grain). Unknown members are ignored, as Apperate did.
 /// </remarks>
 public static class RuleJson
 {
-    private static readonly JsonWriterOptions CompactWriter = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>
     /// Parses a rule body: <c>{token?, ruleName, type, index, conditions, outputs, additionalIndex?, id?}</c>.
     /// Raises <see cref="ApperateException"/> (<see cref="ErrorKind.Invalid"/>) listing every field at fault.
@@ -120,7 +119,7 @@ public static class RuleJson
             string? right = null;
             if (length == 3)
             {
-                if (c[2].ValueKind != JsonValueKind.Null) right = Compact(c[2]);
+                if (c[2].ValueKind != JsonValueKind.Null) right = JsonText.Compact(c[2]);
             }
             else if (op is not null and not ("exists" or "notExists"))
             {
@@ -236,13 +235,6 @@ public static class RuleJson
     }
 
     /// <summary>The right side of a condition as compact JSON text: how it is stored, compared between edits and reported.</summary>
-    internal static string Compact(JsonElement element)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, CompactWriter)) element.WriteTo(writer);
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
     private static string? Fail(List<FieldError> errors, string field, string reason)
     {
         errors.Add(new FieldError(null, field, reason));

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Apperate.Actors.Tests.Http;
+namespace Apperate.Actors.Tests.Infrastructure;
 
 /// <summary>Polls a condition instead of sleeping: the only place these tests wait for time to pass.</summary>
 public static class Eventually

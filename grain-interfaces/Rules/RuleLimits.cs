@@ -1,4 +1,4 @@
-namespace Apperate.Actors.Rules.Engine;
+namespace Apperate.Actors.Rules;
 
 /// <summary>The bounds of one rule, checked when it is created or edited.</summary>
 /// <remarks>Generous for any real rule; they exist so one request cannot make a rule that is costly to evaluate on every write.</remarks>
