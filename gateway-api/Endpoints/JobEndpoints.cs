@@ -68,7 +68,7 @@ public static class JobEndpoints
             var (head, replay) = await OnDemandSchema.PeekAsync(body, context.RequestAborted);
             if (head.Length == 0) throw ProblemException.BadRequest("body", "the request body is empty");
             format ??= IngestFormats.Sniff(head);
-            var (schema, mapping) = OnDemandSchema.Infer(head, format.Value);
+            var (schema, mapping) = await OnDemandSchema.InferAsync(head, format.Value, context.RequestAborted);
             entry = await datasets.CreateOnDemandAsync(token.Workspace, datasetId, schema, mapping);
             body = replay;
         }

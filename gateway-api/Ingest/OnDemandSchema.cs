@@ -13,11 +13,9 @@ namespace Apperate.Actors.Gateway.Ingest;
 /// booleans, objects or arrays count as those; everything else is text.
 /// </summary>
 /// <remarks>
-/// The job then validates the whole body against the inferred schema, so CSV is sampled as the job reads it
-/// (<see cref="IngestReader"/>): blank lines are skipped, the delimiter is the most frequent of <c>,</c>, tab and
-/// <c>|</c> outside quotes in the header line, a quote opens a quoted field only at the start of a field, header names
-/// are trimmed, and a field's surrounding spaces and an empty field (null in any column but a string one) say nothing
-/// about its type.
+/// The job then validates the whole body against the inferred schema, so CSV is sampled by the job's own reader
+/// (<see cref="IngestReader.CreateForCsvFields"/>: the same blank lines, delimiter, quotes and header names), and a
+/// field's surrounding spaces and an empty field (null in any column but a string one) say nothing about its type.
 /// </remarks>
 public static class OnDemandSchema
 {
@@ -40,15 +38,15 @@ public static class OnDemandSchema
     }
 
     /// <summary>Infers the schema and mapping from the head of a body.</summary>
-    public static (DatasetSchema Schema, ColumnMapping Mapping) Infer(byte[] head, IngestFormat format)
+    public static async Task<(DatasetSchema Schema, ColumnMapping Mapping)> InferAsync(byte[] head, IngestFormat format, CancellationToken cancellationToken)
     {
-        using var sample = JsonDocument.Parse(SampleJson(head, format));
+        using var sample = JsonDocument.Parse(await SampleJsonAsync(head, format, cancellationToken));
         if (sample.RootElement.GetArrayLength() == 0)
             throw ApperateException.Invalid("body", "no complete record could be read from the start of the body to infer a schema from; check the body or create the dataset first");
         return SchemaInference.Infer(sample.RootElement);
     }
 
-    private static byte[] SampleJson(byte[] head, IngestFormat format)
+    private static async Task<byte[]> SampleJsonAsync(byte[] head, IngestFormat format, CancellationToken cancellationToken)
     {
         var output = new MemoryStream();
         using var writer = new Utf8JsonWriter(output);
@@ -92,28 +90,37 @@ public static class OnDemandSchema
                 }
                 break;
             default:
-                // A head shorter than HeadBytes is the whole body: its last line is complete even without a line feed.
-                var rows = CsvSample(text, complete: head.Length < HeadBytes);
-                if (rows.Count > 0)
+                var (header, records) = await CsvSampleAsync(head, cancellationToken);
+                foreach (var record in records)
                 {
-                    var header = rows[0];
-                    foreach (var row in rows.Skip(1).Take(SampleRecords))
+                    if (record.Length != header.Count) continue;
+                    writer.WriteStartObject();
+                    for (var i = 0; i < header.Count; i++)
                     {
-                        if (row.Count != header.Count) continue;
-                        writer.WriteStartObject();
-                        for (var i = 0; i < header.Count; i++)
-                        {
-                            writer.WritePropertyName(header[i]);
-                            WriteCsvValue(writer, row[i]);
-                        }
-                        writer.WriteEndObject();
+                        writer.WritePropertyName(header[i]);
+                        WriteCsvValue(writer, record[i]);
                     }
+                    writer.WriteEndObject();
                 }
                 break;
         }
         writer.WriteEndArray();
         writer.Flush();
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// The header and the first records of a CSV head, read by the batch load's own reader; a head shorter than
+    /// <see cref="HeadBytes"/> is the whole body, otherwise it is cut after its last line feed (a record cut inside a
+    /// quoted field is then unclosed, rejected, and left out of the sample).
+    /// </summary>
+    private static async Task<(IReadOnlyList<string> Header, List<string[]> Records)> CsvSampleAsync(byte[] head, CancellationToken cancellationToken)
+    {
+        var length = head.Length < HeadBytes ? head.Length : Array.LastIndexOf(head, (byte)'\n') + 1;
+        var records = new List<string[]>();
+        await using var reader = IngestReader.CreateForCsvFields(new MemoryStream(head, 0, length, writable: false), RecordLimits.Default);
+        await reader.ReadFieldsAsync(records, [], SampleRecords, cancellationToken);
+        return (reader.Header, records);
     }
 
     private static void WriteCsvValue(Utf8JsonWriter writer, string field)
@@ -147,108 +154,6 @@ public static class OnDemandSchema
         var end = text.LastIndexOf('\n');
         if (end < 0) return text.Length > 0 ? [text] : [];
         return text[..end].Split('\n');
-    }
-
-    /// <summary>
-    /// The header (names trimmed) and rows of the head, read with the job's CSV rules (see the remarks); a row the head
-    /// may end inside is dropped unless the head is the <paramref name="complete"/> body.
-    /// </summary>
-    private static List<List<string>> CsvSample(string text, bool complete)
-    {
-        var rows = new List<List<string>>();
-        var pos = 0;
-        char? delimiter = null;
-        while (pos < text.Length)
-        {
-            var start = pos;
-            if (ReadCsvRecord(text, ref pos, delimiter ??= HeaderDelimiter(text, pos), complete) is not { } row) break;
-            var raw = text.AsSpan(start, pos - start);
-            if (raw.EndsWith("\n")) raw = raw[..^1];
-            if (raw.EndsWith("\r")) raw = raw[..^1];
-            if (raw.IsEmpty) continue; // a blank line
-            if (rows.Count == 0) row = row.ConvertAll(name => name.Trim());
-            rows.Add(row);
-        }
-        return rows;
-    }
-
-    /// <summary>
-    /// The delimiter of the header line at <paramref name="start"/> (the first that is not blank): the most frequent of
-    /// <c>,</c>, tab and <c>|</c> outside quotes; a comma on a tie or when there is none.
-    /// </summary>
-    private static char HeaderDelimiter(string text, int start)
-    {
-        while (start < text.Length && text[start] is '\n' or '\r') start++;
-        int commas = 0, tabs = 0, pipes = 0;
-        var inQuotes = false;
-        for (var i = start; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (inQuotes)
-            {
-                if (c != '"') continue;
-                if (i + 1 < text.Length && text[i + 1] == '"') i++;
-                else inQuotes = false;
-                continue;
-            }
-            if (c == '\n') break;
-            switch (c)
-            {
-                case '"': inQuotes = i == start || text[i - 1] is ',' or '\t' or '|'; break;
-                case ',': commas++; break;
-                case '\t': tabs++; break;
-                case '|': pipes++; break;
-            }
-        }
-        return tabs > commas && tabs >= pipes ? '\t' : pipes > commas && pipes > tabs ? '|' : ',';
-    }
-
-    /// <summary>
-    /// The fields of the record at <paramref name="pos"/> (RFC 4180: a quote opens a quoted field only at the start of
-    /// a field, <c>""</c> inside one is a quote, a line feed outside quotes ends the record and a carriage return before
-    /// it is dropped); null, with <paramref name="pos"/> unchanged, when the head ends inside it and may be cut.
-    /// </summary>
-    private static List<string>? ReadCsvRecord(string text, ref int pos, char delimiter, bool complete)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var inQuotes = false;
-        var fieldStart = true;
-        for (var i = pos; ; i++)
-        {
-            if (i == text.Length)
-            {
-                if (inQuotes || !complete) return null;
-                fields.Add(field.ToString());
-                pos = i;
-                return fields;
-            }
-            var c = text[i];
-            if (inQuotes)
-            {
-                if (c != '"') field.Append(c);
-                else if (i + 1 < text.Length && text[i + 1] == '"') field.Append(text[++i]);
-                else inQuotes = false;
-                continue;
-            }
-            if (c == '\n')
-            {
-                if (i > pos && text[i - 1] == '\r' && field.Length > 0) field.Length--;
-                fields.Add(field.ToString());
-                pos = i + 1;
-                return fields;
-            }
-            if (c == delimiter)
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-                fieldStart = true;
-                continue;
-            }
-            if (c == '"' && fieldStart) inQuotes = true;
-            else field.Append(c);
-            fieldStart = false;
-        }
     }
 
     /// <summary>Replays the peeked head, then reads the rest of the body.</summary>

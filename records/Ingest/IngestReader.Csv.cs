@@ -11,6 +11,9 @@ namespace Apperate.Actors.Ingest;
 public sealed partial class IngestReader
 {
     private TextColumns? _header;
+
+    // Where a schema-less reader (CreateForCsvFields) puts each record's fields instead of validating them.
+    private List<string[]>? _fieldRecords;
     private byte _delimiter = (byte)',';
 
     // Resumable scan state of the current record (see CsvRow).
@@ -74,7 +77,7 @@ public sealed partial class IngestReader
         var count = Split(_start, content);
         var names = new string[count];
         for (var i = 0; i < count; i++) names[i] = new string(_chars.AsSpan(_ranges[i]));
-        _header = _validator.BindColumns(names);
+        _header = _validator?.BindColumns(names) ?? TextColumns.Unbound(names);
 
         _start = next;
         ResetRecordState();
@@ -202,11 +205,18 @@ public sealed partial class IngestReader
             {
                 var fields = _ranges.AsSpan(0, Split(_start, contentEnd - _start));
                 bool accepted;
-                if (valid is null)
+                if (_fieldRecords is not null)
                 {
-                    accepted = _validator.CheckFields(_header!, _chars, fields, RecordIndex, _limits, _errors, out _);
+                    var texts = new string[fields.Length];
+                    for (var f = 0; f < fields.Length; f++) texts[f] = new string(_chars.AsSpan(fields[f]));
+                    _fieldRecords.Add(texts);
+                    accepted = true;
                 }
-                else if (_validator.ValidateFields(_header!, _chars, fields, RecordIndex, _nowMs, _limits, _errors, out _) is { } row)
+                else if (valid is null)
+                {
+                    accepted = _validator!.CheckFields(_header!, _chars, fields, RecordIndex, _limits, _errors, out _);
+                }
+                else if (_validator!.ValidateFields(_header!, _chars, fields, RecordIndex, _nowMs, _limits, _errors, out _) is { } row)
                 {
                     valid.Add(row);
                     accepted = true;

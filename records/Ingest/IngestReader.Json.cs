@@ -296,9 +296,9 @@ public sealed partial class IngestReader
         bool accepted;
         if (valid is null)
         {
-            accepted = _validator.CheckRecord(document.RootElement, RecordIndex, _limits, _errors, out _);
+            accepted = _validator!.CheckRecord(document.RootElement, RecordIndex, _limits, _errors, out _);
         }
-        else if (_validator.ValidateRecord(document.RootElement, RecordIndex, _nowMs, _limits, _errors, out _) is { } row)
+        else if (_validator!.ValidateRecord(document.RootElement, RecordIndex, _nowMs, _limits, _errors, out _) is { } row)
         {
             valid.Add(row);
             accepted = true;

@@ -35,7 +35,7 @@ public sealed partial class IngestReader : IAsyncDisposable
     private const int SniffLimitBytes = 64 * 1024;
 
     private readonly Stream _stream;
-    private readonly RecordValidator _validator;
+    private readonly RecordValidator? _validator;
     private readonly long _nowMs;
     private readonly RecordLimits _limits;
     private readonly string[] _columns;
@@ -69,16 +69,14 @@ public sealed partial class IngestReader : IAsyncDisposable
 
     private long _records;
 
-    private IngestReader(Stream body, IngestFormat? format, RecordValidator validator, long nowMs, RecordLimits limits)
+    private IngestReader(Stream body, IngestFormat? format, RecordValidator? validator, long nowMs, RecordLimits limits)
     {
         _stream = body;
         _format = format;
         _validator = validator;
         _nowMs = nowMs;
         _limits = limits;
-        var properties = validator.Schema.Properties;
-        _columns = new string[properties.Length];
-        for (var i = 0; i < properties.Length; i++) _columns[i] = properties[i].Name;
+        _columns = validator is null ? [] : Array.ConvertAll(validator.Schema.Properties, p => p.Name);
         _buf = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
     }
 
@@ -96,6 +94,19 @@ public sealed partial class IngestReader : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limits.MaxRecordBytes, nameof(limits));
         if (!body.CanRead) throw new ArgumentException("the body stream is not readable", nameof(body));
         return new IngestReader(body, format, validator, nowMs, limits);
+    }
+
+    /// <summary>
+    /// Starts reading a CSV body as text fields, with no schema: <see cref="ReadFieldsAsync"/> returns the header and
+    /// the fields of each record, read with exactly the rules of <see cref="Create"/>'s reader (blank lines, delimiter,
+    /// quotes, size limits). For looking at a body before a dataset exists (inferring its schema).
+    /// </summary>
+    public static IngestReader CreateForCsvFields(Stream body, RecordLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (!body.CanRead) throw new ArgumentException("the body stream is not readable", nameof(body));
+        return new IngestReader(body, IngestFormat.Csv, null, 0, limits);
     }
 
     /// <summary>
@@ -149,6 +160,30 @@ public sealed partial class IngestReader : IAsyncDisposable
     /// <exception cref="ApperateException">The whole body is unusable (see the class remarks); later calls throw it again.</exception>
     public ValueTask<bool> CheckBatchAsync(List<InvalidRecord> invalid, int maxRecords, CancellationToken cancellationToken) =>
         ReadAsync(null, invalid, maxRecords, cancellationToken);
+
+    /// <summary>
+    /// Reads up to <paramref name="maxRecords"/> more CSV records of a reader made by <see cref="CreateForCsvFields"/>,
+    /// appending each record's fields (quotes removed, text as is) to <paramref name="records"/>; records that are
+    /// over the size limit or end inside a quoted field go to <paramref name="invalid"/>.
+    /// </summary>
+    /// <returns>True when at least one record was read; false once the end was reached and nothing more was read.</returns>
+    public async ValueTask<bool> ReadFieldsAsync(List<string[]> records, List<InvalidRecord> invalid, int maxRecords, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (_validator is not null) throw new InvalidOperationException("ReadFieldsAsync is for readers made by CreateForCsvFields");
+        _fieldRecords = records;
+        try
+        {
+            return await ReadAsync(null, invalid, maxRecords, cancellationToken);
+        }
+        finally
+        {
+            _fieldRecords = null;
+        }
+    }
+
+    /// <summary>The header's column names (trimmed) once the first record was read; empty before.</summary>
+    public IReadOnlyList<string> Header => _header?.Names ?? [];
 
     /// <param name="valid">Where valid rows go, or null to build none (<see cref="CheckBatchAsync"/>).</param>
     private async ValueTask<bool> ReadAsync(List<RecordRow>? valid, List<InvalidRecord> invalid, int maxRecords, CancellationToken cancellationToken)

@@ -14,6 +14,10 @@ public sealed class TextColumns
         Targets = targets;
     }
 
+    /// <summary>A header bound to no schema: the names trimmed, every column an additional property.</summary>
+    internal static TextColumns Unbound(string[] header) =>
+        new(Array.ConvertAll(header, name => name.Trim()), Enumerable.Repeat(-1, header.Length).ToArray());
+
     /// <summary>The column names, trimmed, in header order.</summary>
     public IReadOnlyList<string> Names => NameArray;
 

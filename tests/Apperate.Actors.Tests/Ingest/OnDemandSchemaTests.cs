@@ -8,7 +8,7 @@ using static Apperate.Actors.Tests.Ingest.Support;
 namespace Apperate.Actors.Tests.Ingest;
 
 /// <summary>
-/// <see cref="OnDemandSchema"/> samples a CSV head as the job's reader reads the body, so the schema it infers accepts
+/// <see cref="OnDemandSchema"/> samples a CSV head with the job's own reader, so the schema it infers accepts
 /// the rows it was inferred from.
 /// </summary>
 [Trait("Category", "Unit")]
@@ -18,7 +18,7 @@ public sealed class OnDemandSchemaTests
     private static async Task<(DatasetSchema Schema, ColumnMapping Mapping, ReadResult Read)> InferAndRead(string body)
     {
         var head = Encoding.UTF8.GetBytes(body);
-        var (schema, mapping) = OnDemandSchema.Infer(head, IngestFormat.Csv);
+        var (schema, mapping) = await OnDemandSchema.InferAsync(head, IngestFormat.Csv, CancellationToken.None);
         var read = await Read(head, IngestFormat.Csv, validator: RecordValidator.For(schema, mapping));
         return (schema, mapping, read);
     }
@@ -40,7 +40,7 @@ public sealed class OnDemandSchemaTests
         if (rows < 0)
         {
             // Not a valid property name: inference and the job's header check both refuse the body up front.
-            var failure = Assert.Throws<ApperateException>(() => OnDemandSchema.Infer(Encoding.UTF8.GetBytes(body), IngestFormat.Csv));
+            var failure = await Assert.ThrowsAsync<ApperateException>(() => OnDemandSchema.InferAsync(Encoding.UTF8.GetBytes(body), IngestFormat.Csv, CancellationToken.None));
             Assert.Contains("a,b", failure.Message);
             return;
         }
@@ -61,21 +61,21 @@ public sealed class OnDemandSchemaTests
     }
 
     [Fact]
-    public void A_key_column_with_empty_fields_is_not_chosen_as_the_key()
+    public async Task A_key_column_with_empty_fields_is_not_chosen_as_the_key()
     {
-        var (_, mapping) = OnDemandSchema.Infer(Encoding.UTF8.GetBytes("symbol,name\n,Apple\nMSFT,Microsoft\n"), IngestFormat.Csv);
+        var (_, mapping) = await OnDemandSchema.InferAsync(Encoding.UTF8.GetBytes("symbol,name\n,Apple\nMSFT,Microsoft\n"), IngestFormat.Csv, CancellationToken.None);
         Assert.Equal("name", mapping.Key);
     }
 
     [Fact]
-    public void A_row_the_head_ends_inside_does_not_shape_the_schema()
+    public async Task A_row_the_head_ends_inside_does_not_shape_the_schema()
     {
         var body = new StringBuilder("symbol,price\n");
         while (body.Length < OnDemandSchema.HeadBytes - 3) body.Append("A,1\n");
         body.Append("B,not a number\n");
         var head = Encoding.UTF8.GetBytes(body.ToString())[..OnDemandSchema.HeadBytes];
         Assert.EndsWith("B,n", Encoding.UTF8.GetString(head[^3..]));
-        var (schema, _) = OnDemandSchema.Infer(head, IngestFormat.Csv);
+        var (schema, _) = await OnDemandSchema.InferAsync(head, IngestFormat.Csv, CancellationToken.None);
         Assert.Equal("symbol:String,price:Integer", Types(schema));
     }
 }
