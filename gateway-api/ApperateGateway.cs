@@ -61,14 +61,16 @@ public static class ApperateGateway
         app.UseCors();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceEndpoints();
-        app.MapDatasetEndpoints();
-        app.MapRecordEndpoints();
-        app.MapDataEndpoints();
-        app.MapSseEndpoints();
-        app.MapTokenEndpoints();
-        app.MapJobEndpoints();
-        app.MapConnectorEndpoints();
-        app.MapRuleEndpoints();
+        // Every /v1 endpoint passes the token check; each declares what it asks of the token (TokenEndpoints.Require…).
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<TokenFilter>();
+        v1.MapDatasetEndpoints();
+        v1.MapRecordEndpoints();
+        v1.MapDataEndpoints();
+        v1.MapSseEndpoints();
+        v1.MapTokenEndpoints();
+        v1.MapJobEndpoints();
+        v1.MapConnectorEndpoints();
+        v1.MapRuleEndpoints();
         return app;
     }
 }

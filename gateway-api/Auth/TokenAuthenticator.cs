@@ -65,6 +65,9 @@ public sealed class TokenAuthenticator(IGrainFactory grains)
             throw new ProblemException(403, $"The token does not belong to workspace '{workspace}'.");
     }
 
+    /// <summary>Whether the request carries a token in the query or the <c>Authorization</c> header.</summary>
+    public static bool HasToken(HttpRequest request) => TokenOf(request) is not null;
+
     private static string? TokenOf(HttpRequest request)
     {
         if (request.Query.TryGetValue("token", out var q) && !string.IsNullOrEmpty(q[0])) return q[0];

@@ -20,23 +20,22 @@ public static class ConnectorEndpoints
 
     public static IEndpointRouteBuilder MapConnectorEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/connectors").WithTags("Connectors");
-        group.MapGet("", SchemasAsync).WithSummary("The JSON Schemas of every connector type.");
-        group.MapGet("/connector", ListAsync).WithSummary("List the workspace's connectors.");
-        group.MapGet("/{type}", SchemaAsync).WithSummary("The JSON Schema of one connector type (COINBASE, ETHEREUM, MYSQL), as a one-element array.");
-        group.MapPost("/connector/{name}", CreateAsync).WithSummary("Create a connector; its streams are discovered in the background.");
-        group.MapGet("/connector/{name}", GetAsync).WithSummary("Get a connector: status, streams, stats (config with displayConfigs=true, secrets masked).");
-        group.MapPut("/connector/{name}", UpdateAsync).WithSummary("Select a stream, run or stop the connector, or change its definition.");
-        group.MapDelete("/connector/{name}", DeleteAsync).WithSummary("Stop and delete a connector (its dataset stays).");
+        var group = app.MapGroup("/connectors").WithTags("Connectors");
+        group.MapGet("", SchemasAsync).RequireToken().WithSummary("The JSON Schemas of every connector type.");
+        group.MapGet("/connector", ListAsync).RequireSecretToken().WithSummary("List the workspace's connectors.");
+        group.MapGet("/{type}", SchemaAsync).RequireToken().WithSummary("The JSON Schema of one connector type (COINBASE, ETHEREUM, MYSQL), as a one-element array.");
+        group.MapPost("/connector/{name}", CreateAsync).RequireSecretToken().WithSummary("Create a connector; its streams are discovered in the background.");
+        group.MapGet("/connector/{name}", GetAsync).RequireSecretToken().WithSummary("Get a connector: status, streams, stats (config with displayConfigs=true, secrets masked).");
+        group.MapPut("/connector/{name}", UpdateAsync).RequireSecretToken().WithSummary("Select a stream, run or stop the connector, or change its definition.");
+        group.MapDelete("/connector/{name}", DeleteAsync).RequireSecretToken().WithSummary("Stop and delete a connector (its dataset stays).");
         return app;
     }
 
     private static IConnectorGrain Connector(IGrainFactory grains, TokenInfo token, string name) =>
         grains.GetGrain<IConnectorGrain>(ConnectorNames.GrainKey(token.Workspace, name));
 
-    private static async Task SchemasAsync(HttpContext context, TokenAuthenticator auth)
+    private static async Task SchemasAsync(HttpContext context)
     {
-        await auth.AuthenticateAsync(context);
         await Json.WriteAsync(context.Response, 200, w =>
         {
             w.WriteStartArray();
@@ -45,9 +44,8 @@ public static class ConnectorEndpoints
         });
     }
 
-    private static async Task SchemaAsync(HttpContext context, string type, TokenAuthenticator auth)
+    private static async Task SchemaAsync(HttpContext context, string type)
     {
-        await auth.AuthenticateAsync(context);
         var schema = ConnectorSchemas.Find(type.ToUpperInvariant())
             ?? throw ApperateException.NotFound($"Unknown connector type '{type}'; the types are {string.Join(", ", ConnectorSchemas.Types)}");
         await Json.WriteAsync(context.Response, 200, w =>
@@ -58,9 +56,9 @@ public static class ConnectorEndpoints
         });
     }
 
-    private static async Task ListAsync(HttpContext context, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task ListAsync(HttpContext context, IGrainFactory grains)
     {
-        var token = await RequireSecretAsync(context, auth);
+        var token = context.Caller();
         var names = await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(token.Workspace)).ListConnectorsAsync();
         var connectors = await Task.WhenAll(names.Select(n => Connector(grains, token, n).GetAsync()));
         var displayConfigs = QueryOptions.Bool(context.Request, "displayConfigs", false);
@@ -72,18 +70,18 @@ public static class ConnectorEndpoints
         });
     }
 
-    private static async Task CreateAsync(HttpContext context, string name, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task CreateAsync(HttpContext context, string name, IGrainFactory grains)
     {
-        var token = await RequireSecretAsync(context, auth);
+        var token = context.Caller();
         if (Names.CheckConnector(name) is { } bad) throw ProblemException.BadRequest("name", bad);
         using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var created = await Connector(grains, token, name).CreateAsync(token.Workspace, name, body.Root.GetRawText());
         await Json.SuccessAsync(context.Response, 201, $"created connector '{created.Id}'");
     }
 
-    private static async Task GetAsync(HttpContext context, string name, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task GetAsync(HttpContext context, string name, IGrainFactory grains)
     {
-        var token = await RequireSecretAsync(context, auth);
+        var token = context.Caller();
         var connector = await FindAsync(grains, token, name);
         var displayConfigs = QueryOptions.Bool(context.Request, "displayConfigs", false);
         await Json.WriteAsync(context.Response, 200, w =>
@@ -94,28 +92,21 @@ public static class ConnectorEndpoints
         });
     }
 
-    private static async Task UpdateAsync(HttpContext context, string name, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task UpdateAsync(HttpContext context, string name, IGrainFactory grains)
     {
-        var token = await RequireSecretAsync(context, auth);
+        var token = context.Caller();
         await FindAsync(grains, token, name);
         using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var updated = await Connector(grains, token, name).UpdateAsync(body.Root.GetRawText());
         await Json.WriteAsync(context.Response, 200, w => ConnectorOutput.WriteChange(w, updated));
     }
 
-    private static async Task DeleteAsync(HttpContext context, string name, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task DeleteAsync(HttpContext context, string name, IGrainFactory grains)
     {
-        var token = await RequireSecretAsync(context, auth);
+        var token = context.Caller();
         var connector = await FindAsync(grains, token, name);
         await Connector(grains, token, name).DeleteAsync();
         await Json.SuccessAsync(context.Response, 200, $"deleted connector '{connector.Id}'");
-    }
-
-    private static async Task<TokenInfo> RequireSecretAsync(HttpContext context, TokenAuthenticator auth)
-    {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, token.Workspace);
-        return token;
     }
 
     private static async Task<ConnectorInfo> FindAsync(IGrainFactory grains, TokenInfo token, string name)

@@ -18,19 +18,18 @@ public static class DataEndpoints
 {
     public static IEndpointRouteBuilder MapDataEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/data/{workspace}/{datasets}/{keys?}/{subkeys?}", QueryAsync)
+        app.MapGet("/data/{workspace}/{datasets}/{keys?}/{subkeys?}", QueryAsync).RequireWorkspaceToken()
             .WithTags("Data")
             .WithSummary("Query records: one newest record by default; last, first, limit, ranges, filters, batch lists, CSV; queryId answers only what changed since the last call with that id.");
-        app.MapDelete("/v1/data/{workspace}/{datasetId}/{key}/{subkey?}/{date?}", DeleteAsync)
+        app.MapDelete("/data/{workspace}/{datasetId}/{key}/{subkey?}/{date?}", DeleteAsync).RequireDatasetToken(TokenPermission.Delete)
             .WithTags("Data")
             .WithSummary("Delete the records of a key (and subkey, date, or from/to range).");
         return app;
     }
 
-    private static async Task QueryAsync(HttpContext context, string workspace, string datasets, string? keys, string? subkeys, TokenAuthenticator auth, DatasetCache cache, IGrainFactory grains)
+    private static async Task QueryAsync(HttpContext context, string workspace, string datasets, string? keys, string? subkeys, DatasetCache cache, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
+        var token = context.Caller();
         var request = QueryParser.Parse(datasets, PathSegment.Unescape(keys), PathSegment.Unescape(subkeys), QueryOptions.All(context.Request), DateTimeOffset.UtcNow);
         foreach (var id in request.Datasets) TokenAuthenticator.Authorize(token, workspace, id, TokenPermission.Read);
 
@@ -87,10 +86,8 @@ public static class DataEndpoints
     }
 
     private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, string key, string? subkey, string? date,
-        TokenAuthenticator auth, IGrainFactory grains)
+        IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Delete);
         var (from, to) = Window(context.Request, PathSegment.Unescape(date));
         var datasetKey = Names.DatasetKey(workspace, datasetId);
         // Async writes accepted before this delete (by any process) are stored first by the dataset grain, so they are deleted too.

@@ -20,26 +20,25 @@ public static class DatasetEndpoints
 
     public static IEndpointRouteBuilder MapDatasetEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/datasets/{workspace}").WithTags("Datasets");
-        group.MapPost("", CreateAsync).WithSummary("Create a dataset.");
-        group.MapGet("", ListAsync).WithSummary("List the workspace's datasets.");
-        group.MapGet("/{datasetId}", GetAsync).WithSummary("Get a dataset with its stored record count.");
-        group.MapPatch("/{datasetId}", PatchAsync).WithSummary("Change a dataset additively: add properties, relax required, widen integer to number.");
+        var group = app.MapGroup("/datasets/{workspace}").WithTags("Datasets");
+        group.MapPost("", CreateAsync).RequireSecretToken().WithSummary("Create a dataset.");
+        group.MapGet("", ListAsync).RequireWorkspaceToken().WithSummary("List the workspace's datasets.");
+        group.MapGet("/{datasetId}", GetAsync).RequireDatasetToken(TokenPermission.Read).WithSummary("Get a dataset with its stored record count.");
+        group.MapPatch("/{datasetId}", PatchAsync).RequireSecretToken().WithSummary("Change a dataset additively: add properties, relax required, widen integer to number.");
         // Apperate's client updated a dataset with POST; it is the same change.
-        group.MapPost("/{datasetId}", PatchAsync).WithSummary("The same as PATCH (Apperate's updateDataset).");
-        group.MapPut("/{datasetId}/{newDatasetId}", RenameAsync).WithSummary("Rename a dataset; its records follow.");
-        group.MapDelete("/{datasetId}", DeleteAsync).WithSummary("Delete a dataset and its records.");
+        group.MapPost("/{datasetId}", PatchAsync).RequireSecretToken().WithSummary("The same as PATCH (Apperate's updateDataset).");
+        group.MapPut("/{datasetId}/{newDatasetId}", RenameAsync).RequireSecretToken().WithSummary("Rename a dataset; its records follow.");
+        group.MapDelete("/{datasetId}", DeleteAsync).RequireSecretToken().WithSummary("Delete a dataset and its records.");
         // Apperate's client listed a workspace's datasets at /data/:workspace too (queryDatasets).
-        app.MapGet("/v1/data/{workspace}", ListAsync).WithTags("Datasets").WithSummary("The same as GET /v1/datasets/:workspace (Apperate's queryDatasets).");
+        app.MapGet("/data/{workspace}", ListAsync).RequireWorkspaceToken().WithTags("Datasets").WithSummary("The same as GET /v1/datasets/:workspace (Apperate's queryDatasets).");
         return app;
     }
 
     private static IWorkspaceGrain Workspace(IGrainFactory grains, string workspace) => grains.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace));
 
-    private static async Task CreateAsync(HttpContext context, string workspace, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache)
+    private static async Task CreateAsync(HttpContext context, string workspace, IGrainFactory grains, DatasetCache cache)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
+        var token = context.Caller();
         using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var dataset = Unwrap(body.Root);
 
@@ -60,10 +59,9 @@ public static class DatasetEndpoints
         await Json.SuccessAsync(context.Response, 201, "Dataset has been created", w => w.WriteString("datasetId", created.DatasetId));
     }
 
-    private static async Task ListAsync(HttpContext context, string workspace, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task ListAsync(HttpContext context, string workspace, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
+        var token = context.Caller();
         var limit = QueryOptions.Integer(context.Request, "limit", int.MaxValue, 1, int.MaxValue);
         var definitions = await Workspace(grains, workspace).ListDatasetsAsync();
         await Json.WriteAsync(context.Response, 200, w =>
@@ -81,19 +79,15 @@ public static class DatasetEndpoints
         });
     }
 
-    private static async Task GetAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task GetAsync(HttpContext context, string workspace, string datasetId, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Read);
         var info = await grains.GetGrain<IDatasetGrain>(Names.DatasetKey(workspace, datasetId)).GetInfoAsync()
             ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
         await Json.WriteAsync(context.Response, 200, w => DatasetOutput.Write(w, info.Definition, info.Records));
     }
 
-    private static async Task PatchAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache)
+    private static async Task PatchAsync(HttpContext context, string workspace, string datasetId, IGrainFactory grains, DatasetCache cache)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
         using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var dataset = Unwrap(body.Root);
         var grain = grains.GetGrain<IDatasetGrain>(Names.DatasetKey(workspace, datasetId));
@@ -123,10 +117,8 @@ public static class DatasetEndpoints
         await Json.WriteAsync(context.Response, 200, w => DatasetOutput.Write(w, updated, null));
     }
 
-    private static async Task RenameAsync(HttpContext context, string workspace, string datasetId, string newDatasetId, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache)
+    private static async Task RenameAsync(HttpContext context, string workspace, string datasetId, string newDatasetId, IGrainFactory grains, DatasetCache cache)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
         if (Names.Check(newDatasetId) is { } bad) throw ProblemException.BadRequest("newDatasetId", bad);
         // Async writes accepted under the old id still on its stream are stored by the dataset grain before the id moves.
         var renamed = await Workspace(grains, workspace).RenameDatasetAsync(datasetId, newDatasetId);
@@ -135,10 +127,8 @@ public static class DatasetEndpoints
         await Json.SuccessAsync(context.Response, 200, $"Dataset '{datasetId}' has been renamed to '{renamed.DatasetId}'", w => w.WriteString("datasetId", renamed.DatasetId));
     }
 
-    private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth, IGrainFactory grains, DatasetCache cache)
+    private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, IGrainFactory grains, DatasetCache cache)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
         await Workspace(grains, workspace).DeleteDatasetAsync(datasetId);
         cache.Forget(workspace, datasetId);
         await Json.SuccessAsync(context.Response, 200, $"Dataset '{datasetId}' has been deleted");

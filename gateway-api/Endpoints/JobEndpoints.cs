@@ -23,25 +23,24 @@ public static class JobEndpoints
 {
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/data/{workspace}/{datasetId}", LoadAsync).WithTags("Batch loads")
+        app.MapPost("/data/{workspace}/{datasetId}", LoadAsync).RequireDatasetToken(TokenPermission.Write).WithTags("Batch loads")
             .WithSummary("Load CSV, a JSON array or NDJSON of any size as an ingestion job (synchronous unless wait=false).");
-        var jobs = app.MapGroup("/v1/jobs/{workspace}/ingest").WithTags("Batch loads");
-        jobs.MapGet("", ListAsync).WithSummary("List the workspace's ingestion jobs.");
-        jobs.MapGet("/{jobId}", GetAsync).WithSummary("Get an ingestion job.");
-        jobs.MapGet("/{jobId}/invalid", InvalidAsync).WithSummary("The records a job rejected, with line numbers and reasons (format=csv: the raw lines).");
-        jobs.MapDelete("/{jobId}", CancelAsync).WithSummary("Cancel a running job.");
-        app.MapGet("/v1/logs/{workspace}", LogsAsync).WithTags("Logs").WithSummary("Workspace log entries of a period (e.g. period=1h).");
+        var jobs = app.MapGroup("/jobs/{workspace}/ingest").WithTags("Batch loads");
+        jobs.MapGet("", ListAsync).RequireSecretToken().WithSummary("List the workspace's ingestion jobs.");
+        jobs.MapGet("/{jobId}", GetAsync).RequireWorkspaceToken().WithSummary("Get an ingestion job.");
+        jobs.MapGet("/{jobId}/invalid", InvalidAsync).RequireWorkspaceToken().WithSummary("The records a job rejected, with line numbers and reasons (format=csv: the raw lines).");
+        jobs.MapDelete("/{jobId}", CancelAsync).RequireWorkspaceToken().WithSummary("Cancel a running job.");
+        app.MapGet("/logs/{workspace}", LogsAsync).RequireSecretToken().WithTags("Logs").WithSummary("Workspace log entries of a period (e.g. period=1h).");
         return app;
     }
 
     private static IIngestJobGrain Job(IGrainFactory grains, string workspace, string jobId) =>
         grains.GetGrain<IIngestJobGrain>($"{Names.Normalize(workspace)}/{jobId}");
 
-    private static async Task LoadAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth,
+    private static async Task LoadAsync(HttpContext context, string workspace, string datasetId,
         IClusterClient client, DatasetCache datasets, IngestRunner runner, IngestSpool spools, BackgroundLoads background)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Write);
+        var token = context.Caller();
         if (Names.Check(datasetId) is { } bad) throw ProblemException.BadRequest("datasetId", bad);
         var request = context.Request;
         var wait = QueryOptions.Bool(request, "wait", true);
@@ -114,10 +113,8 @@ public static class JobEndpoints
         });
     }
 
-    private static async Task ListAsync(HttpContext context, string workspace, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task ListAsync(HttpContext context, string workspace, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
         var ids = await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).ListJobsAsync();
         var jobs = await Task.WhenAll(ids.Reverse().Select(id => Job(grains, workspace, id).GetAsync()));
         await Json.WriteAsync(context.Response, 200, w =>
@@ -128,15 +125,15 @@ public static class JobEndpoints
         });
     }
 
-    private static async Task GetAsync(HttpContext context, string workspace, string jobId, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task GetAsync(HttpContext context, string workspace, string jobId, IGrainFactory grains)
     {
-        var job = await RequireJobAsync(context, workspace, jobId, auth, grains);
+        var job = await RequireJobAsync(context, workspace, jobId, grains);
         await Json.WriteAsync(context.Response, 200, w => WriteJob(w, job));
     }
 
-    private static async Task InvalidAsync(HttpContext context, string workspace, string jobId, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task InvalidAsync(HttpContext context, string workspace, string jobId, IGrainFactory grains)
     {
-        await RequireJobAsync(context, workspace, jobId, auth, grains);
+        await RequireJobAsync(context, workspace, jobId, grains);
         var request = context.Request;
         var offset = (int)QueryOptions.Integer(request, "offset", 0, 0, int.MaxValue);
         var limit = (int)QueryOptions.Integer(request, "limit", 10_000, 1, 100_000);
@@ -165,17 +162,15 @@ public static class JobEndpoints
         });
     }
 
-    private static async Task CancelAsync(HttpContext context, string workspace, string jobId, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task CancelAsync(HttpContext context, string workspace, string jobId, IGrainFactory grains)
     {
-        await RequireJobAsync(context, workspace, jobId, auth, grains);
+        await RequireJobAsync(context, workspace, jobId, grains);
         var job = await Job(grains, workspace, jobId).CancelAsync();
         await Json.WriteAsync(context.Response, 200, w => WriteJob(w, job));
     }
 
-    private static async Task LogsAsync(HttpContext context, string workspace, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task LogsAsync(HttpContext context, string workspace, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
         var period = context.Request.Query.TryGetValue("period", out var p) && !string.IsNullOrEmpty(p[0]) ? p[0]! : "1h";
         var span = ParsePeriod(period) ?? throw ProblemException.BadRequest("period", $"'{period}' is not a period such as 30s, 15m, 1h, 7d or 2w");
         var limit = (int)QueryOptions.Integer(context.Request, "limit", 10_000, 1, 100_000);
@@ -213,10 +208,9 @@ public static class JobEndpoints
         };
     }
 
-    private static async Task<JobInfo> RequireJobAsync(HttpContext context, string workspace, string jobId, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task<JobInfo> RequireJobAsync(HttpContext context, string workspace, string jobId, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, token.Type == TokenType.Secret ? null : "*", TokenPermission.None);
+        var token = context.Caller();
         if (jobId.Length != 32 || !jobId.All(char.IsAsciiHexDigitLower)) throw ApperateException.NotFound($"Job '{jobId}' does not exist");
         var job = await Job(grains, workspace, jobId).GetAsync() ?? throw ApperateException.NotFound($"Job '{jobId}' does not exist");
         TokenAuthenticator.Authorize(token, workspace, job.DatasetId, TokenPermission.Write);

@@ -16,16 +16,15 @@ public static class RecordEndpoints
 
     public static IEndpointRouteBuilder MapRecordEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/record/{workspace}/{datasetId}", WriteAsync)
+        app.MapPost("/record/{workspace}/{datasetId}", WriteAsync).RequireDatasetToken(TokenPermission.Write)
             .WithTags("Records")
             .WithSummary("Write records in real time (async by default; wait=true returns after the commit).");
         return app;
     }
 
-    private static async Task WriteAsync(HttpContext context, string workspace, string datasetId, TokenAuthenticator auth, RecordWriter writer)
+    private static async Task WriteAsync(HttpContext context, string workspace, string datasetId, RecordWriter writer)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Write);
+        var token = context.Caller();
         if (Names.Check(datasetId) is { } bad) throw Errors.ProblemException.BadRequest("datasetId", bad);
 
         var request = context.Request;

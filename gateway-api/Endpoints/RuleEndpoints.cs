@@ -26,37 +26,30 @@ public static class RuleEndpoints
 
     public static IEndpointRouteBuilder MapRuleEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/rules").WithTags("Rules");
-        group.MapPost("/create", SaveAsync).WithSummary("Create a rule, or edit one (with id). Token in the body or the query.");
-        group.MapGet("", ListAsync).WithSummary("List the workspace's rules with their counters.");
-        group.MapGet("/info/{id}", InfoAsync).WithSummary("One rule with its definition (secrets never shown), as a one-element array.");
-        group.MapPost("/pause", (HttpContext c, TokenAuthenticator a, IGrainFactory g) => PauseAsync(c, a, g, true)).WithSummary("Pause a rule: {ruleId, token}.");
-        group.MapPost("/resume", (HttpContext c, TokenAuthenticator a, IGrainFactory g) => PauseAsync(c, a, g, false)).WithSummary("Resume a rule: {ruleId, token}.");
-        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a rule; alerts it already raised are still delivered.");
-        group.MapGet("/output/{id}", OutputAsync).WithSummary("The alerts of the rule's logs outputs (last, from, to).");
-        group.MapGet("/schema", SchemaAsync).WithSummary("Operators, output methods and the facts of the workspace's datasets.");
-        group.MapGet("/lookup/{fact}", LookupAsync).WithSummary("The values of a lookup fact (a dataset's keys).");
-        group.MapPost("/test", TestAsync).WithSummary("Evaluate a rule body on records: each condition's result and what would be sent; nothing is stored or sent.");
-        group.MapGet("/deliveries/{id}", DeliveriesAsync).WithSummary("The rule's webhook and dataset deliveries, newest first, with every attempt.");
-        group.MapPost("/deliveries/{deliveryId}/redeliver", RedeliverAsync).WithSummary("Send an alert again now, with the same webhook-id.");
+        var group = app.MapGroup("/rules").WithTags("Rules");
+        group.MapPost("/create", SaveAsync).RequireSecretToken(MaxBodyBytes).WithSummary("Create a rule, or edit one (with id). Token in the body or the query.");
+        group.MapGet("", ListAsync).RequireSecretToken().WithSummary("List the workspace's rules with their counters.");
+        group.MapGet("/info/{id}", InfoAsync).RequireSecretToken().WithSummary("One rule with its definition (secrets never shown), as a one-element array.");
+        group.MapPost("/pause", (HttpContext c, IGrainFactory g) => PauseAsync(c, g, true)).RequireSecretToken(MaxBodyBytes).WithSummary("Pause a rule: {ruleId, token}.");
+        group.MapPost("/resume", (HttpContext c, IGrainFactory g) => PauseAsync(c, g, false)).RequireSecretToken(MaxBodyBytes).WithSummary("Resume a rule: {ruleId, token}.");
+        group.MapDelete("/{id}", DeleteAsync).RequireSecretToken().WithSummary("Delete a rule; alerts it already raised are still delivered.");
+        group.MapGet("/output/{id}", OutputAsync).RequireSecretToken().WithSummary("The alerts of the rule's logs outputs (last, from, to).");
+        group.MapGet("/schema", SchemaAsync).RequireSecretToken().WithSummary("Operators, output methods and the facts of the workspace's datasets.");
+        group.MapGet("/lookup/{fact}", LookupAsync).RequireSecretToken().WithSummary("The values of a lookup fact (a dataset's keys).");
+        group.MapPost("/test", TestAsync).RequireSecretToken(MaxBodyBytes).WithSummary("Evaluate a rule body on records: each condition's result and what would be sent; nothing is stored or sent.");
+        group.MapGet("/deliveries/{id}", DeliveriesAsync).RequireSecretToken().WithSummary("The rule's webhook and dataset deliveries, newest first, with every attempt.");
+        group.MapPost("/deliveries/{deliveryId}/redeliver", RedeliverAsync).RequireSecretToken().WithSummary("Send an alert again now, with the same webhook-id.");
         return app;
-    }
-
-    private static async Task<TokenInfo> SecretAsync(HttpContext context, TokenAuthenticator auth, string? bodyToken = null)
-    {
-        var token = await auth.AuthenticateAsync(context, bodyToken);
-        TokenAuthenticator.RequireSecret(token, token.Workspace);
-        return token;
     }
 
     private static IRuleGrain Rule(IGrainFactory grains, TokenInfo token, string id) =>
         grains.GetGrain<IRuleGrain>(RuleKeys.Grain(token.Workspace, RuleIds.Check(id)));
 
-    private static async Task SaveAsync(HttpContext context, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task SaveAsync(HttpContext context, IGrainFactory grains)
     {
         using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
-        var (request, bodyToken) = RuleJson.Parse(body.Root);
-        var token = await SecretAsync(context, auth, bodyToken);
+        var (request, _) = RuleJson.Parse(body.Root);
+        var token = context.Caller();
         var id = request.Id ?? Guid.NewGuid().ToString();
         var saved = await Rule(grains, token, id).SaveAsync(request);
         var verb = saved.Created ? "created" : "updated";
@@ -68,9 +61,9 @@ public static class RuleEndpoints
         });
     }
 
-    private static async Task ListAsync(HttpContext context, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task ListAsync(HttpContext context, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         var rules = await grains.GetGrain<IWorkspaceRulesGrain>(Names.Normalize(token.Workspace)).ListAsync();
         await Json.WriteAsync(context.Response, 200, w =>
         {
@@ -80,9 +73,9 @@ public static class RuleEndpoints
         });
     }
 
-    private static async Task InfoAsync(HttpContext context, string id, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task InfoAsync(HttpContext context, string id, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         var info = await Rule(grains, token, id).GetInfoAsync() ?? throw ApperateException.NotFound($"Rule '{id}' does not exist");
         await Json.WriteAsync(context.Response, 200, w =>
         {
@@ -92,28 +85,27 @@ public static class RuleEndpoints
         });
     }
 
-    private static async Task PauseAsync(HttpContext context, TokenAuthenticator auth, IGrainFactory grains, bool paused)
+    private static async Task PauseAsync(HttpContext context, IGrainFactory grains, bool paused)
     {
         using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         if (body.Root.ValueKind != JsonValueKind.Object) throw ProblemException.BadRequest("body", "expected {\"ruleId\": …, \"token\": …}");
-        var bodyToken = body.Root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        var token = await SecretAsync(context, auth, bodyToken);
+        var token = context.Caller();
         if (!body.Root.TryGetProperty("ruleId", out var r) || r.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(r.GetString()))
             throw ProblemException.BadRequest("ruleId", "the id of the rule is required");
         await Rule(grains, token, r.GetString()!).SetPausedAsync(paused);
         await WriteSuccessAsync(context);
     }
 
-    private static async Task DeleteAsync(HttpContext context, string id, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task DeleteAsync(HttpContext context, string id, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         await Rule(grains, token, id).DeleteAsync();
         await WriteSuccessAsync(context);
     }
 
-    private static async Task OutputAsync(HttpContext context, string id, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task OutputAsync(HttpContext context, string id, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         var last = (int)QueryOptions.Integer(context.Request, "last", 100, 1, MaxEntries);
         var from = Bound(context.Request, "from", endOfDay: false);
         var to = Bound(context.Request, "to", endOfDay: true);
@@ -126,16 +118,16 @@ public static class RuleEndpoints
         });
     }
 
-    private static async Task SchemaAsync(HttpContext context, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task SchemaAsync(HttpContext context, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         var schema = await grains.GetGrain<IWorkspaceRulesGrain>(Names.Normalize(token.Workspace)).GetSchemaAsync();
         await Json.WriteAsync(context.Response, 200, w => w.WriteRawValue(schema, skipInputValidation: true));
     }
 
-    private static async Task LookupAsync(HttpContext context, string fact, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task LookupAsync(HttpContext context, string fact, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         var limit = (int)QueryOptions.Integer(context.Request, "limit", MaxLookup, 1, MaxLookup);
         var values = await grains.GetGrain<IWorkspaceRulesGrain>(Names.Normalize(token.Workspace)).LookupAsync(PathSegment.Unescape(fact)!, limit);
         await Json.WriteAsync(context.Response, 200, w =>
@@ -146,20 +138,20 @@ public static class RuleEndpoints
         });
     }
 
-    private static async Task TestAsync(HttpContext context, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task TestAsync(HttpContext context, IGrainFactory grains)
     {
         using var body = await RequestBody.ReadJsonAsync(context.Request, MaxBodyBytes, context.RequestAborted);
-        var (request, bodyToken) = RuleJson.Parse(body.Root);
-        var token = await SecretAsync(context, auth, bodyToken);
+        var (request, _) = RuleJson.Parse(body.Root);
+        var token = context.Caller();
         if (!body.Root.TryGetProperty("records", out var records))
             throw ProblemException.BadRequest("records", "give the records to evaluate: an array of objects of the rule's dataset");
         var result = await grains.GetGrain<IWorkspaceRulesGrain>(Names.Normalize(token.Workspace)).TestAsync(request, records.GetRawText());
         await Json.WriteAsync(context.Response, 200, w => w.WriteRawValue(result, skipInputValidation: true));
     }
 
-    private static async Task DeliveriesAsync(HttpContext context, string id, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task DeliveriesAsync(HttpContext context, string id, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         var limit = (int)QueryOptions.Integer(context.Request, "limit", 100, 1, MaxEntries);
         var attempts = await Rule(grains, token, id).GetDeliveriesAsync(limit);
         await Json.WriteAsync(context.Response, 200, w =>
@@ -170,9 +162,9 @@ public static class RuleEndpoints
         });
     }
 
-    private static async Task RedeliverAsync(HttpContext context, string deliveryId, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task RedeliverAsync(HttpContext context, string deliveryId, IGrainFactory grains)
     {
-        var token = await SecretAsync(context, auth);
+        var token = context.Caller();
         await grains.GetGrain<IWorkspaceRulesGrain>(Names.Normalize(token.Workspace)).RedeliverAsync(RuleIds.Check(deliveryId, "Delivery"));
         await WriteSuccessAsync(context);
     }

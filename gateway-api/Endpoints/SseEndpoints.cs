@@ -17,7 +17,7 @@ public static class SseEndpoints
 {
     public static IEndpointRouteBuilder MapSseEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/sse/{workspace}/{datasetId}/{key?}", SubscribeAsync)
+        app.MapGet("/sse/{workspace}/{datasetId}/{key?}", SubscribeAsync).RequireDatasetToken(TokenPermission.Read)
             .WithTags("Live")
             .WithSummary("Follow a dataset live: a snapshot (or a replay after Last-Event-ID), then every committed record, as server-sent events.")
             .AddOpenApiOperationTransformer((operation, _, _) =>
@@ -46,11 +46,9 @@ public static class SseEndpoints
     ];
 
     private static async Task<ServerSentEventsResult<string>> SubscribeAsync(HttpContext context, string workspace, string datasetId, string? key,
-        TokenAuthenticator auth, DatasetCache datasets, LiveFeeds feeds)
+        DatasetCache datasets, LiveFeeds feeds)
     {
         // Everything that can fail with a 4xx does so before the stream starts.
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.Authorize(token, workspace, datasetId, TokenPermission.Read);
         var dataset = await datasets.GetAsync(workspace, datasetId) ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
         var request = SseRequest.Parse(context.Request, PathSegment.Unescape(key), dataset.Definition);
 

@@ -14,17 +14,16 @@ public static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/tokens/{workspace}").WithTags("Tokens");
-        group.MapPost("", CreateAsync).WithSummary("Create a secret or publishable token; its text is shown only in this response.");
-        group.MapGet("", ListAsync).WithSummary("List tokens without their text.");
-        group.MapDelete("/{tokenId}", RevokeAsync).WithSummary("Revoke a token at once.");
+        var group = app.MapGroup("/tokens/{workspace}").WithTags("Tokens");
+        group.MapPost("", CreateAsync).RequireSecretToken().WithSummary("Create a secret or publishable token; its text is shown only in this response.");
+        group.MapGet("", ListAsync).RequireSecretToken().WithSummary("List tokens without their text.");
+        group.MapDelete("/{tokenId}", RevokeAsync).RequireSecretToken().WithSummary("Revoke a token at once.");
         return app;
     }
 
-    private static async Task CreateAsync(HttpContext context, string workspace, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task CreateAsync(HttpContext context, string workspace, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
+        var token = context.Caller();
         using var body = await RequestBody.ReadJsonAsync(context.Request, 64 * 1024, context.RequestAborted);
         var root = body.Root;
         if (root.ValueKind != JsonValueKind.Object) throw ProblemException.BadRequest("body", "must be a JSON object");
@@ -83,10 +82,8 @@ public static class TokenEndpoints
         });
     }
 
-    private static async Task ListAsync(HttpContext context, string workspace, TokenAuthenticator auth, IGrainFactory grains)
+    private static async Task ListAsync(HttpContext context, string workspace, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
         var tokens = await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).ListTokensAsync();
         await Json.WriteAsync(context.Response, 200, w =>
         {
@@ -104,8 +101,7 @@ public static class TokenEndpoints
 
     private static async Task RevokeAsync(HttpContext context, string workspace, string tokenId, TokenAuthenticator auth, IGrainFactory grains)
     {
-        var token = await auth.AuthenticateAsync(context);
-        TokenAuthenticator.RequireSecret(token, workspace);
+        var token = context.Caller();
         var revoked = await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).RevokeTokenAsync(tokenId);
         auth.Forget(revoked.Hash);
         await Json.SuccessAsync(context.Response, 200, $"token '{tokenId}' has been revoked");

@@ -63,15 +63,8 @@ public sealed class DatasetCache(IClusterClient client)
     /// </summary>
     public async Task<Entry> CreateOnDemandAsync(string workspace, string datasetId, DatasetSchema schema, ColumnMapping mapping)
     {
-        try
-        {
-            await client.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace))
-                .CreateDatasetAsync(new DatasetDefinition(workspace, datasetId, null, null, schema, mapping, 0, 0, 0, ""));
-        }
-        catch (ApperateException ex) when (ex.Kind == ErrorKind.Conflict)
-        {
-            // Created concurrently by another request: use that one.
-        }
+        await client.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace))
+            .EnsureDatasetAsync(new DatasetDefinition(workspace, datasetId, null, null, schema, mapping, 0, 0, 0, ""));
         return await GetAsync(workspace, datasetId, refresh: true)
             ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
     }

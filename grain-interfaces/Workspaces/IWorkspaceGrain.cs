@@ -25,6 +25,12 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// <summary>Creates a dataset (a conflict when the id is taken, ignoring case).</summary>
     Task<DatasetDefinition> CreateDatasetAsync(DatasetDefinition definition);
 
+    /// <summary>
+    /// Creates the dataset when no dataset has its id (ignoring case), or returns the one that has it, whatever its
+    /// schema: what every "create if missing" (records, batch loads, connectors) goes through.
+    /// </summary>
+    Task<EnsuredDataset> EnsureDatasetAsync(DatasetDefinition definition);
+
     /// <summary>Renames a dataset; its rows follow. Raises a conflict while rules watch it.</summary>
     [ResponseTimeout(CallTimeouts.Barrier)]
     Task<DatasetDefinition> RenameDatasetAsync(string datasetId, string newDatasetId);
@@ -66,3 +72,9 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// <summary>The ids of the workspace's rules.</summary>
     Task<string[]> ListRulesAsync();
 }
+
+/// <summary>The dataset <see cref="IWorkspaceGrain.EnsureDatasetAsync"/> found or created.</summary>
+/// <param name="Definition">Its definition.</param>
+/// <param name="Created">Whether this call created it.</param>
+[GenerateSerializer, Alias("apperate.EnsuredDataset")]
+public sealed record EnsuredDataset([property: Id(0)] DatasetDefinition Definition, [property: Id(1)] bool Created);

@@ -255,23 +255,10 @@ public sealed partial class ConnectorGrain(
     private async Task EnsureDatasetAsync(SourceStream stream)
     {
         var definition = Definition;
-        var dataset = GrainFactory.GetGrain<IDatasetGrain>(Names.DatasetKey(State.Workspace!, definition.DatasetId));
-        var existing = await dataset.GetDefinitionAsync();
-        if (existing is null)
-        {
-            var created = new DatasetDefinition(State.Workspace!, definition.DatasetId, null,
-                $"{definition.ConnectorType} stream {stream.Id}, written by connector {Name}", stream.Schema, stream.ColumnMapping, 0, 0, 0, "");
-            try
-            {
-                await GrainFactory.GetGrain<IWorkspaceGrain>(Names.Normalize(State.Workspace!)).CreateDatasetAsync(created);
-                await LogAsync("info", $"Connector {Name} created dataset {definition.DatasetId} for stream {stream.Id}");
-            }
-            catch (ApperateException ex) when (ex.Kind == ErrorKind.Conflict)
-            {
-                // Created concurrently: checked below like any existing dataset.
-            }
-            existing = await dataset.GetDefinitionAsync() ?? throw ApperateException.NotFound($"Dataset '{definition.DatasetId}' does not exist");
-        }
+        var wanted = new DatasetDefinition(State.Workspace!, definition.DatasetId, null,
+            $"{definition.ConnectorType} stream {stream.Id}, written by connector {Name}", stream.Schema, stream.ColumnMapping, 0, 0, 0, "");
+        var (existing, created) = await GrainFactory.GetGrain<IWorkspaceGrain>(Names.Normalize(State.Workspace!)).EnsureDatasetAsync(wanted);
+        if (created) await LogAsync("info", $"Connector {Name} created dataset {definition.DatasetId} for stream {stream.Id}");
         if (DatasetFit.Problem(existing, stream) is { } problem)
             throw ApperateException.Conflict($"Dataset '{existing.DatasetId}' cannot take stream {stream.Id} of connector '{Name}': {problem}");
     }

@@ -75,6 +75,22 @@ public sealed partial class WorkspaceGrain(
     }
 
     /// <inheritdoc />
+    public async Task<EnsuredDataset> EnsureDatasetAsync(DatasetDefinition definition)
+    {
+        try
+        {
+            return new EnsuredDataset(await CreateDatasetAsync(definition), Created: true);
+        }
+        catch (ApperateException ex) when (ex.Kind == ErrorKind.Conflict)
+        {
+            // Taken (the registry, or a dataset grain the registry had missed and now has again).
+            var existing = await Dataset(Names.Normalize(definition.DatasetId)).GetDefinitionAsync();
+            if (existing is null) throw;
+            return new EnsuredDataset(existing, Created: false);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<DatasetDefinition> RenameDatasetAsync(string datasetId, string newDatasetId)
     {
         RequireExists();

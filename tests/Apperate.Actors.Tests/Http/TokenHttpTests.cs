@@ -71,6 +71,31 @@ public sealed class TokenHttpTests(SiloFixture fixture) : IAsyncLifetime
         (await anonymous.Get($"/v1/tokens/{Ws}")).ExpectProblem(401);
     }
 
+    /// <summary>
+    /// Every <c>/v1</c> operation the OpenAPI document lists refuses a call without a token with 401, before it looks at
+    /// the path or the body: the token check is the <c>/v1</c> route group's, so an endpoint cannot forget it.
+    /// </summary>
+    [Fact]
+    public async Task Every_v1_operation_refuses_a_call_without_a_token()
+    {
+        var document = (await _api.Get("/v1/openapi-doc")).Expect(200).Json;
+        var anonymous = _api.As(null);
+        var checkedOperations = new List<string>();
+        foreach (var (template, operations) in document["paths"]!.AsObject())
+        {
+            if (!template.StartsWith("/v1/", StringComparison.Ordinal)) continue;
+            var path = System.Text.RegularExpressions.Regex.Replace(template, "\\{[^}]+\\}", "X");
+            foreach (var (method, _) in operations!.AsObject())
+            {
+                var reply = await anonymous.Send(new HttpMethod(method.ToUpperInvariant()), path,
+                    method is "post" or "put" or "patch" ? Api.Content("{}", "application/json") : null);
+                Assert.True(reply.Status == 401, $"{method.ToUpperInvariant()} {path} without a token answered {reply.Status}: {reply.Body}");
+                checkedOperations.Add($"{method} {template}");
+            }
+        }
+        Assert.True(checkedOperations.Count >= 35, $"only {checkedOperations.Count} operations: {string.Join(", ", checkedOperations)}");
+    }
+
     [Theory]
     [InlineData("sk_unknown_token")]
     [InlineData("pk_unknown_token")]
