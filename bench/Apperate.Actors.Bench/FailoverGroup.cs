@@ -54,6 +54,7 @@ internal sealed partial class Bench
         var siloHttp = o.SiloUrls.Select(u => LoadRunner.Client(u, FailoverWriters, o.Token, FailoverCallTimeout)).ToArray();
         var probeHttp = o.SiloUrls.Prepend(o.Url!).Select(u => LoadRunner.Client(u, 1, null, TimeSpan.FromSeconds(5))).ToArray();
         using var stop = new CancellationTokenSource();
+        Task[] load = [];
         try
         {
             var writers = Enumerable.Range(0, FailoverWriters).Select(w => Task.Run(async () =>
@@ -128,6 +129,7 @@ internal sealed partial class Bench
                     try { await Task.Delay(100, stop.Token); } catch (OperationCanceledException) { }
                 }
             });
+            load = [.. writers, probes];
 
             bool EveryDatasetWrittenSince(double ms)
             {
@@ -157,9 +159,8 @@ internal sealed partial class Bench
                 }
                 since = windowEnd;
             }
-            stop.Cancel();
-            await Task.WhenAll(writers);
-            await probes;
+            await stop.CancelAsync();
+            await Task.WhenAll(load);
 
             var all = calls.ToArray();
             f.Attempted = all.Length;
@@ -186,7 +187,16 @@ internal sealed partial class Bench
         }
         finally
         {
+            // After a failure too: the writers and probes end (each call within its timeout) before their clients are disposed.
             await stop.CancelAsync();
+            try
+            {
+                await Task.WhenAll(load);
+            }
+            catch (Exception ex)
+            {
+                Log($"failover: a writer or probe failed: {ex.Message}");
+            }
             foreach (var h in siloHttp.Concat(probeHttp)) h.Dispose();
         }
     }
