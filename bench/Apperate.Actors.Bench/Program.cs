@@ -71,27 +71,20 @@ namespace Apperate.Actors.Bench
 
         public async Task<int> RunAsync()
         {
+            if (o.ClusterNoteOnly) return await WriteClusterNoteAsync();
+            if (o.Cluster) return await RunClusterAsync();
             _clock.Start();
             _work = o.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "apperate-bench-" + _suffix);
             Directory.CreateDirectory(_work);
             Directory.CreateDirectory(o.OutDirectory);
-            _report = new Report
-            {
-                Started = DateTimeOffset.UtcNow,
-                Smoke = o.Smoke,
-                ScenarioSeconds = Duration,
-                Machine = Machine(),
-                Commands = new Commands(Redact(o.RunCommand), Redact(o.SiloCommand), Redact("dotnet " + string.Join(' ', Environment.GetCommandLineArgs().Select(Quote)))),
-                DataShape = Payloads.SchemaDescription + $"; row i has symbol S(i mod {Payloads.SymbolCount}) and date 2020-01-01T00:00:00Z + i ms, so no two records share key and date. " +
-                            $"Each scenario writes its own dataset, created first with POST /v1/datasets/{Ws}: {Payloads.CreateBody("BENCH_…")}",
-            };
-            AddMethodNotes();
+            _report = NewReport();
+            if (o.ClusterNote is not null) _report.Cluster = new ClusterReport { NotMeasured = o.ClusterNote };
             var loadAtStart = LoadAverage();
 
             using var control = LoadRunner.Client(o.Url!, 4, o.Token, TimeSpan.FromMinutes(20));
             _service = new ServiceClient(control, Ws);
             _store = new StoreBaseline(_work);
-            _cpu = new CpuMeter(o.SiloPid);
+            _cpu = new CpuMeter(o.SiloPid is { } pid ? [pid] : []);
             var exit = 0;
             try
             {
@@ -163,6 +156,25 @@ namespace Apperate.Actors.Bench
             if (_report.Scenarios.Any(s => s.Error is not null || s.Verification is { Matched: false } || s.Webhooks is { Matched: false })) exit = 1;
             return exit;
         }
+
+        /// <summary>A new report of this run, with its machine, commands, data shape and the notes on method.</summary>
+        private Report NewReport()
+        {
+            var report = new Report
+            {
+                Started = DateTimeOffset.UtcNow,
+                Smoke = o.Smoke,
+                ScenarioSeconds = Duration,
+                Machine = Machine(),
+                Commands = new Commands(Redact(o.RunCommand), Redact(o.SiloCommand), Redact(BenchCommand())),
+                DataShape = Payloads.SchemaDescription + $"; row i has symbol S(i mod {Payloads.SymbolCount}) and date 2020-01-01T00:00:00Z + i ms, so no two records share key and date. " +
+                            $"Each scenario writes its own dataset, created first with POST /v1/datasets/{Ws}: {Payloads.CreateBody("BENCH_…")}",
+            };
+            AddMethodNotes(report);
+            return report;
+        }
+
+        private static string BenchCommand() => "dotnet " + string.Join(' ', Environment.GetCommandLineArgs().Select(Quote));
 
         // ---- warmup ------------------------------------------------------------------------------------------
 
@@ -236,10 +248,14 @@ namespace Apperate.Actors.Bench
 
         // ---- POST /v1/record -----------------------------------------------------------------------------------
 
+        /// <summary>
+        /// One write scenario; in cluster mode (<see cref="Options.Cluster"/>) through the gateway, into the cluster
+        /// section, without the bare HTTP baseline (the embedded run of the same report has it).
+        /// </summary>
         private async Task RecordScenarioAsync(string id, string title, string tag, int rowsPerRequest, int concurrency, bool wait, string storeBaseline, Action<ScenarioReport> targets)
         {
             var s = new ScenarioReport { Id = id, Title = title, Concurrency = concurrency };
-            _report.Scenarios.Add(s);
+            (o.Cluster ? _report.Cluster!.Scenarios : _report.Scenarios).Add(s);
             try
             {
                 var ds = DatasetId(tag);
@@ -252,7 +268,7 @@ namespace Apperate.Actors.Bench
                 s.Example = Payloads.JsonExample(0, Math.Min(rowsPerRequest, 2)) + (rowsPerRequest > 2 ? $"   (… {rowsPerRequest:N0} records in all)" : "") +
                             $"\n\n# one request, as curl:\ncurl -X POST \"$URL{path}\" -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' --data-binary @body.json";
 
-                var bare = await BareRecordAsync($"http-{id}", rowsPerRequest, concurrency);
+                var bare = o.Cluster ? null : await BareRecordAsync($"http-{id}", rowsPerRequest, concurrency);
 
                 await _service.CreateDatasetAsync(ds);
                 var rows = new RowCounter();
@@ -270,7 +286,7 @@ namespace Apperate.Actors.Bench
                     s.DrainSeconds = verification.WaitedSeconds;
                     s.StoredRecordsPerSecond = load.Records / (load.Seconds + verification.WaitedSeconds);
                 }
-                AddRatio(s, "http", bare, "acknowledged records/s", s.RecordsPerSecond);
+                if (bare is not null) AddRatio(s, "http", bare, "acknowledged records/s", s.RecordsPerSecond);
                 if (_baselines.TryGetValue(storeBaseline, out var store))
                     AddRatio(s, "store", store, wait ? "records/s (acknowledged after commit)" : "stored records/s", Sustained(s));
                 targets(s);
@@ -573,17 +589,17 @@ namespace Apperate.Actors.Bench
             return buffer.WrittenCount;
         }
 
-        private void AddMethodNotes()
+        private static void AddMethodNotes(Report report)
         {
-            _report.Notes.Add("Closed loop: each client sends its next request when the previous one is answered, so latency percentiles are per answered request " +
+            report.Notes.Add("Closed loop: each client sends its next request when the previous one is answered, so latency percentiles are per answered request " +
                               "and do not include time a request would have waited to be sent (coordinated omission); the read scenario is paced instead.");
-            _report.Notes.Add($"A 429 answer is counted and the same body is sent again after {LoadRunner.RetryAfter429.TotalMilliseconds:0} ms (not the Retry-After of 1 s); " +
+            report.Notes.Add($"A 429 answer is counted and the same body is sent again after {LoadRunner.RetryAfter429.TotalMilliseconds:0} ms (not the Retry-After of 1 s); " +
                               "only the accepting answer gives a latency sample. Records are counted as acknowledged only on a 2xx answer.");
-            _report.Notes.Add("Async rates: 'records/s' is what the service acknowledged during the window; the stored rate divides the same records by the window plus " +
+            report.Notes.Add("Async rates: 'records/s' is what the service acknowledged during the window; the stored rate divides the same records by the window plus " +
                               "the time until GET /v1/datasets/{ws}/{id} counted them all. Targets for async writes are checked on the lower of the two.");
-            _report.Notes.Add("Raw store baselines time only SqliteRecordStore.WriteAsync on a fresh database in the same temp file system as the service's data " +
+            report.Notes.Add("Raw store baselines time only SqliteRecordStore.WriteAsync on a fresh database in the same temp file system as the service's data " +
                               "directory; building the RecordBatches (JsonDocument.Parse + RecordValidator) is outside the timer.");
-            _report.Notes.Add("The bare HTTP baseline runs in the bench process, so client and server share its thread pool and GC; the service runs in its own process. " +
+            report.Notes.Add("The bare HTTP baseline runs in the bench process, so client and server share its thread pool and GC; the service runs in its own process. " +
                               "Both share the machine's cores with the load generator.");
         }
 
@@ -621,41 +637,45 @@ namespace Apperate.Actors.Bench
             Console.WriteLine($"[{_clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),6} s] {message}");
     }
 
-    /// <summary>CPU time of the service process and of this process, as cores used over an interval.</summary>
-    internal sealed class CpuMeter(int? servicePid)
+    /// <summary>CPU time of the service's processes (one silo, or a cluster's) and of this process, as cores used over an interval.</summary>
+    internal sealed class CpuMeter(IReadOnlyList<int> servicePids)
     {
         public readonly record struct CpuSample(TimeSpan Service, TimeSpan Self, long Timestamp);
 
         public CpuSample Sample()
         {
             var service = TimeSpan.Zero;
-            if (servicePid is { } pid)
+            foreach (var pid in servicePids)
             {
                 try
                 {
                     using var process = Process.GetProcessById(pid);
-                    service = process.TotalProcessorTime;
+                    service += process.TotalProcessorTime;
                 }
                 catch (ArgumentException)
                 {
-                    // The service is gone; the scenario will say so.
+                    // The process is gone (a scenario failed, or failover killed it); the scenario will say so.
                 }
             }
             using var self = Process.GetCurrentProcess();
             return new CpuSample(service, self.TotalProcessorTime, Stopwatch.GetTimestamp());
         }
 
-        /// <summary>The service's resident set and its peak so far (VmRSS, VmHWM from /proc), in MiB; null when unknown.</summary>
+        /// <summary>The service's resident set and its peak so far (VmRSS, VmHWM from /proc; summed over its processes), in MiB; null when unknown.</summary>
         public ServiceMemory? Memory()
         {
-            if (servicePid is not { } pid) return null;
+            if (servicePids.Count == 0) return null;
             try
             {
                 double rss = 0, peak = 0;
-                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                foreach (var pid in servicePids)
                 {
-                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kib(line);
-                    else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kib(line);
+                    if (!File.Exists($"/proc/{pid}/status")) continue;
+                    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                    {
+                        if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss += Kib(line);
+                        else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak += Kib(line);
+                    }
                 }
                 return new ServiceMemory(rss / 1024, peak / 1024);
             }
@@ -671,7 +691,7 @@ namespace Apperate.Actors.Bench
         {
             var now = Sample();
             var seconds = Stopwatch.GetElapsedTime(before.Timestamp, now.Timestamp).TotalSeconds;
-            return new CpuUse(servicePid is null ? null : (now.Service - before.Service).TotalSeconds / seconds, (now.Self - before.Self).TotalSeconds / seconds);
+            return new CpuUse(servicePids.Count == 0 ? null : (now.Service - before.Service).TotalSeconds / seconds, (now.Self - before.Self).TotalSeconds / seconds);
         }
     }
 }
