@@ -22,6 +22,7 @@ public static class ApperateGateway
         services.AddSingleton<DatasetCache>();
         services.AddSingleton<StreamPublisher>();
         services.AddSingleton<RecordWriter>();
+        services.AddWriteAdmission();
         services.AddSingleton<Live.LiveFeeds>();
         // Browsers call the API from any site (publishable tokens are made for that): any origin, no cookies.
         services.AddCors(options => options.AddDefaultPolicy(policy => policy.AllowAnyOrigin().AllowAnyHeader().AllowAnyMethod()));
@@ -59,6 +60,7 @@ public static class ApperateGateway
         });
         app.UseRouting();
         app.UseCors();
+        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceEndpoints();
         // Every /v1 endpoint passes the token check; each declares what it asks of the token (TokenEndpoints.Require…).

@@ -16,7 +16,7 @@ public static class RecordEndpoints
 
     public static IEndpointRouteBuilder MapRecordEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/record/{workspace}/{datasetId}", WriteAsync).RequireDatasetToken(TokenPermission.Write)
+        app.MapPost("/record/{workspace}/{datasetId}", WriteAsync).RequireDatasetToken(TokenPermission.Write).RequireRateLimiting(WriteAdmission.Policy)
             .WithTags("Records")
             .WithSummary("Write records in real time (async by default; wait=true returns after the commit).");
         return app;
