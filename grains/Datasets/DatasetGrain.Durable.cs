@@ -69,8 +69,8 @@ public sealed partial class DatasetGrain
     private async Task CatchUpAsync()
     {
         await SettleAsync();
-        var applied = _through ??= await Task.Run(() => store.AppliedAsync(this.GetPrimaryKeyString()));
-        var messages = await Task.Run(() => queue.ReadStreamAsync(StreamKey, applied));
+        var applied = _through ??= await store.AppliedAsync(this.GetPrimaryKeyString());
+        var messages = await queue.ReadStreamAsync(StreamKey, applied);
         if (messages.Length == 0) return;
         var items = new List<(RecordBatch Item, long Position)>(messages.Length);
         foreach (var message in messages)
@@ -81,7 +81,7 @@ public sealed partial class DatasetGrain
         await _applying;
         // Stored: the queue may forget them now (the agent's own delivery of them, if any, is skipped).
         foreach (var inQueue in messages.GroupBy(m => m.QueueId))
-            await Task.Run(() => queue.AcknowledgeAsync(inQueue.Key, [.. inQueue.Select(m => m.Sequence)]));
+            await queue.AcknowledgeAsync(inQueue.Key, [.. inQueue.Select(m => m.Sequence)]);
     }
 
     /// <summary>Waits for the items taken so far to be stored or to fail (a failure leaves the position to be read again).</summary>
@@ -110,7 +110,7 @@ public sealed partial class DatasetGrain
         if (_through is null)
         {
             await SettleAsync();
-            _through ??= await Task.Run(() => store.AppliedAsync(key));
+            _through ??= await store.AppliedAsync(key);
         }
         var expected = _through.Value;
         var next = expected;
@@ -157,7 +157,7 @@ public sealed partial class DatasetGrain
         {
             await before;
             await Task.WhenAll(commits);
-            if (passedOver is { } position) await Task.Run(() => store.AdvanceAppliedAsync(this.GetPrimaryKeyString(), position));
+            if (passedOver is { } position) await store.AdvanceAppliedAsync(this.GetPrimaryKeyString(), position);
         }
         catch
         {

@@ -34,7 +34,7 @@ public sealed partial class DatasetGrain
     public async Task<LiveStatus> GetLiveStatusAsync()
     {
         var definition = RequireDefinition();
-        var last = await Task.Run(() => store.LastSequenceAsync(definition.TableName));
+        var last = await store.LastSequenceAsync(definition.TableName);
         return new LiveStatus(last, state.State.ResetSequence);
     }
 
@@ -57,9 +57,9 @@ public sealed partial class DatasetGrain
     /// </summary>
     private async Task MarkResetAsync(string table)
     {
-        var last = await Task.Run(() => store.LastSequenceAsync(table));
+        var last = await store.LastSequenceAsync(table);
         var mark = Math.Max(last + 1, state.State.ResetSequence);
-        await Task.Run(() => store.AdvanceSequenceAsync(table, mark));
+        await store.AdvanceSequenceAsync(table, mark);
         state.State.ResetSequence = mark;
     }
 
@@ -67,7 +67,7 @@ public sealed partial class DatasetGrain
     private async Task ContinueSequenceAsync(string table)
     {
         var floor = state.State.ResetSequence;
-        if (floor > 0) await Task.Run(() => store.AdvanceSequenceAsync(table, floor));
+        if (floor > 0) await store.AdvanceSequenceAsync(table, floor);
     }
 
     /// <summary>Captures the records of a commit as the followers receive them, after the inner participant (the rules) has done its part.</summary>

@@ -33,7 +33,7 @@ public sealed partial class DatasetGrain
         var existing = _runtimes.GetValueOrDefault(rule.Id);
         var stored = existing is not null && existing.Generation == rule.StateGeneration
             ? null
-            : await Task.Run(() => alerts.ReadRuleStateAsync(rule.Id));
+            : await alerts.ReadRuleStateAsync(rule.Id);
         state.State.Rules[rule.Id] = rule;
         await state.WriteStateAsync();
 
@@ -63,7 +63,7 @@ public sealed partial class DatasetGrain
         _runtimes.Remove(ruleId, out var removed);
         RebuildRules();
         // After any commit still running, which may write the rule's state once more.
-        if (forgetState) Maintain(() => Task.Run(() => alerts.DeleteRuleStateAsync(ruleId)));
+        if (forgetState) Maintain(() => alerts.DeleteRuleStateAsync(ruleId));
         else if (removed is not null) Maintain(() => FlushCountersAsync([removed]));
     }
 
@@ -75,7 +75,7 @@ public sealed partial class DatasetGrain
     {
         foreach (var rule in state.State.Rules.Values)
         {
-            var stored = await Task.Run(() => alerts.ReadRuleStateAsync(rule.Id));
+            var stored = await alerts.ReadRuleStateAsync(rule.Id);
             _runtimes[rule.Id] = RuleRuntime.Load(rule.Id, rule.StateGeneration, stored);
         }
         RebuildRules();
@@ -157,7 +157,7 @@ public sealed partial class DatasetGrain
         var dirty = runtimes.Where(r => r.CountersDirty).ToArray();
         if (dirty.Length == 0) return;
         var values = Array.ConvertAll(dirty, r => new RuleStateValue(r.RuleId, SqlText.CountersName, r.CountersText));
-        await Task.Run(() => alerts.WriteRuleStateAsync(values));
+        await alerts.WriteRuleStateAsync(values);
         var now = Environment.TickCount64;
         foreach (var runtime in dirty)
         {

@@ -34,10 +34,7 @@ public sealed partial class DatasetGrain
     private void StartFlushLoop(DatasetDefinition? definition)
     {
         if (_flushLoop is not null) return;
-        // A loop whose store call finished before it was awaited completes synchronously and has already
-        // cleared _flushLoop in its finally; only a loop still running may be remembered.
-        var loop = FlushLoopAsync(definition);
-        if (!loop.IsCompleted) _flushLoop = loop;
+        _flushLoop = FlushLoopAsync(definition);
     }
 
     /// <summary>Waits until everything enqueued so far is committed.</summary>
@@ -46,10 +43,13 @@ public sealed partial class DatasetGrain
         while (_flushLoop is { } loop) await loop;
     }
 
-    // Runs on the activation's scheduler; the store call itself runs on the thread pool so reads and new writes
-    // keep flowing into the grain while a commit is in progress.
+    // Runs on the activation's scheduler; the store runs its calls on the thread pool, so reads and new writes keep
+    // flowing into the grain while a commit is in progress.
     private async Task FlushLoopAsync(DatasetDefinition? definition)
     {
+        // Never inside the caller's turn segment: a store call that completes (or fails) at once must not commit or
+        // fail stream items before the caller has recorded what it took in, nor finish before _flushLoop holds it.
+        await Task.Yield();
         try
         {
             while (_pending.Count > 0 || _maintenance.Count > 0)
@@ -81,7 +81,7 @@ public sealed partial class DatasetGrain
                 {
                     var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
                     var participant = WithAppliedPosition(WithLiveCapture(evaluator, current), group.Max(p => p.Position));
-                    results = await Task.Run(() => store.WriteAsync(table, batches, updated, participant));
+                    results = await store.WriteAsync(table, batches, updated, participant);
                     if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                     PublishCommit(participant);
                 }
@@ -105,7 +105,7 @@ public sealed partial class DatasetGrain
                             var single = batches[i];
                             var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
                             var participant = WithAppliedPosition(WithLiveCapture(evaluator, current), group[i].Position);
-                            results[i] = (await Task.Run(() => store.WriteAsync(table, [single], updated, participant)))[0];
+                            results[i] = (await store.WriteAsync(table, [single], updated, participant))[0];
                             if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                             PublishCommit(participant);
                         }

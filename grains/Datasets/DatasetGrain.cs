@@ -38,7 +38,7 @@ public sealed partial class DatasetGrain(
     public async Task<DatasetInfo?> GetInfoAsync()
     {
         if (Definition is not { } definition) return null;
-        var count = await Task.Run(() => store.CountAsync(definition.TableName));
+        var count = await store.CountAsync(definition.TableName);
         return new DatasetInfo(definition, count);
     }
 
@@ -46,7 +46,7 @@ public sealed partial class DatasetGrain(
     public async Task<DatasetDefinition> CreateAsync(DatasetDefinition definition)
     {
         if (Definition is not null) throw ApperateException.Conflict($"Dataset '{Definition.DatasetId}' already exists");
-        await Task.Run(() => store.EnsureTableAsync(definition.TableName, definition.Schema.Properties));
+        await store.EnsureTableAsync(definition.TableName, definition.Schema.Properties);
         await ContinueSequenceAsync(definition.TableName);
         state.State.Definition = definition;
         await state.WriteStateAsync();
@@ -68,7 +68,7 @@ public sealed partial class DatasetGrain(
             Version = current.Version + 1,
         };
         // Columns first: writers validated against the new schema may arrive as soon as the state says so.
-        await Task.Run(() => store.EnsureTableAsync(updated.TableName, updated.Schema.Properties));
+        await store.EnsureTableAsync(updated.TableName, updated.Schema.Properties);
         state.State.Definition = updated;
         await state.WriteStateAsync();
         RebuildRules();
@@ -113,7 +113,7 @@ public sealed partial class DatasetGrain(
         await state.WriteStateAsync();
         _followers?.Clear();
         ForgetRules();
-        await Task.Run(() => store.DropTableAsync(current.TableName));
+        await store.DropTableAsync(current.TableName);
         LogDeleted(current.Workspace, current.DatasetId);
     }
 
@@ -129,7 +129,7 @@ public sealed partial class DatasetGrain(
     public async Task<string[]> GetKeysAsync(int limit)
     {
         var definition = RequireDefinition();
-        return await Task.Run(() => store.DistinctKeysAsync(definition.TableName, limit));
+        return await store.DistinctKeysAsync(definition.TableName, limit);
     }
 
     /// <inheritdoc />
@@ -146,13 +146,9 @@ public sealed partial class DatasetGrain(
             properties = projected;
             query = query with { Properties = Array.ConvertAll(projected, p => p.Name) };
         }
-        var groups = await Task.Run(async () =>
-        {
-            var result = new StoredRow[selectors.Length][];
-            for (var i = 0; i < selectors.Length; i++)
-                result[i] = await store.QueryAsync(definition.TableName, definition.Schema.Properties, selectors[i], query);
-            return result;
-        });
+        var groups = new StoredRow[selectors.Length][];
+        for (var i = 0; i < selectors.Length; i++)
+            groups[i] = await store.QueryAsync(definition.TableName, definition.Schema.Properties, selectors[i], query);
         return new QueryResult(definition.DatasetId, properties, groups);
     }
 
@@ -163,7 +159,7 @@ public sealed partial class DatasetGrain(
         // Accepted writes first (async ones from any process too), so a delete never races ahead of them.
         await CatchUpAsync();
         await FlushPendingAsync();
-        var deleted = await Task.Run(() => store.DeleteAsync(definition.TableName, selector, from, to));
+        var deleted = await store.DeleteAsync(definition.TableName, selector, from, to);
         if (deleted > 0)
         {
             // Followers that saw the deleted records cannot learn of the delete from a replay: they start over.

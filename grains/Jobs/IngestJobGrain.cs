@@ -68,7 +68,7 @@ public sealed class IngestJobGrain(
             rows[i] = new RecordRow("invalid", "", sequence + i, [r.Line, r.Raw, r.Field, r.Reason], null);
         }
         var columns = Array.ConvertAll(SystemTables.InvalidColumns, c => c.Name);
-        await Task.Run(() => store.WriteAsync(Table, [new RecordBatch(columns, rows, DuplicateKeyHandling.Ignore)], Now));
+        await store.WriteAsync(Table, [new RecordBatch(columns, rows, DuplicateKeyHandling.Ignore)], Now);
         state.State.InvalidStored = sequence + records.Length;
         await state.WriteStateAsync();
     }
@@ -106,7 +106,7 @@ public sealed class IngestJobGrain(
     {
         Require();
         if (state.State.InvalidStored == 0) return [];
-        var rows = await Task.Run(() => store.QueryAsync(Table, SystemTables.InvalidColumns, new KeySelector("invalid", null), SystemTables.OldestFirst(null, null, limit, offset)));
+        var rows = await store.QueryAsync(Table, SystemTables.InvalidColumns, new KeySelector("invalid", null), SystemTables.OldestFirst(null, null, limit, offset));
         return Array.ConvertAll(rows, r => new InvalidRecordInfo((long)r.Values[0]!, (string)r.Values[1]!, r.Values[2] as string, (string)r.Values[3]!));
     }
 

@@ -19,21 +19,21 @@ public sealed class WorkspaceLogGrain(IRecordStore store) : Grain, IWorkspaceLog
         // The subkey keeps entries of the same millisecond apart.
         var subkey = $"{Environment.TickCount64:x}-{++_sequence:x}";
         var row = new RecordRow("log", subkey, entry.Timestamp, [entry.Level, entry.Source, entry.SourceId, entry.Message], null);
-        await Task.Run(() => store.WriteAsync(Table, [new RecordBatch(Columns, [row], DuplicateKeyHandling.Ignore)], entry.Timestamp));
+        await store.WriteAsync(Table, [new RecordBatch(Columns, [row], DuplicateKeyHandling.Ignore)], entry.Timestamp);
     }
 
     /// <inheritdoc />
     public async Task<LogEntry[]> QueryAsync(long from, long to, int limit)
     {
         await EnsureTableAsync();
-        var rows = await Task.Run(() => store.QueryAsync(Table, SystemTables.LogColumns, new KeySelector("log", null), SystemTables.OldestFirst(from, to, limit, 0)));
+        var rows = await store.QueryAsync(Table, SystemTables.LogColumns, new KeySelector("log", null), SystemTables.OldestFirst(from, to, limit, 0));
         return Array.ConvertAll(rows, r => new LogEntry(r.Date, (string)r.Values[0]!, (string)r.Values[1]!, r.Values[2] as string, (string)r.Values[3]!));
     }
 
     private async Task EnsureTableAsync()
     {
         if (_tableReady) return;
-        await Task.Run(() => store.EnsureTableAsync(Table, SystemTables.LogColumns));
+        await store.EnsureTableAsync(Table, SystemTables.LogColumns);
         _tableReady = true;
     }
 }

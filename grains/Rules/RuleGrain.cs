@@ -136,8 +136,8 @@ public sealed partial class RuleGrain(
     {
         if (Live is not { } definition) throw ApperateException.NotFound($"Rule '{RuleId}' does not exist");
         var outputs = OutputKeys(definition, o => o.Method != RuleOutputs.Logs);
-        var raised = await Task.Run(() => alerts.ReadAlertsAsync(outputs, null, null, limit));
-        var attempts = (await Task.Run(() => alerts.ReadAttemptsAsync([.. raised.Select(a => a.AlertId)])))
+        var raised = await alerts.ReadAlertsAsync(outputs, null, null, limit);
+        var attempts = (await alerts.ReadAttemptsAsync([.. raised.Select(a => a.AlertId)]))
             .ToLookup(a => a.AlertId, StringComparer.Ordinal);
         var list = new List<DeliveryAttempt>();
         foreach (var alert in raised)
@@ -166,7 +166,7 @@ public sealed partial class RuleGrain(
     {
         if (Live is not { } definition) throw ApperateException.NotFound($"Rule '{RuleId}' does not exist");
         var outputs = OutputKeys(definition, o => o.Method == RuleOutputs.Logs);
-        var logged = await Task.Run(() => alerts.ReadAlertsAsync(outputs, from, to, last));
+        var logged = await alerts.ReadAlertsAsync(outputs, from, to, last);
         var entries = new string[logged.Length];
         for (var i = 0; i < logged.Length; i++)
         {

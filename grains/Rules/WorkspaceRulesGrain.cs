@@ -70,7 +70,7 @@ public sealed class WorkspaceRulesGrain(IAlertStore alerts, WebhookAddressGuard 
     /// <inheritdoc />
     public async Task RedeliverAsync(string deliveryId)
     {
-        var alert = await Task.Run(() => alerts.ReadAlertAsync(deliveryId));
+        var alert = await alerts.ReadAlertAsync(deliveryId);
         if (alert is null || !alert.Output.StartsWith(Names.Normalize(Workspace) + "/", StringComparison.Ordinal))
             throw ApperateException.NotFound($"Delivery '{deliveryId}' does not exist");
         if (alert.State == AlertState.Logged)

@@ -90,7 +90,7 @@ public sealed partial class AlertDeliveryGrain(
     /// <inheritdoc />
     public async Task RedeliverAsync(string alertId)
     {
-        var stored = await Task.Run(() => alerts.ReadAlertAsync(alertId));
+        var stored = await alerts.ReadAlertAsync(alertId);
         if (stored is null || stored.Output != Output) throw ApperateException.NotFound($"Delivery '{alertId}' does not exist");
         if (_known.TryGetValue(alertId, out var known))
         {
@@ -110,7 +110,7 @@ public sealed partial class AlertDeliveryGrain(
         // Alerts recorded as done before this read began cannot come back as pending from it; later ones might (the
         // read may have run before their outcome was written), so they are kept until the next read.
         var doneBefore = _recentlyDone.ToArray();
-        var pending = await Task.Run(() => alerts.ReadPendingAsync(Output, 0, LoadPage));
+        var pending = await alerts.ReadPendingAsync(Output, 0, LoadPage);
         foreach (var stored in pending)
             if (!_known.ContainsKey(stored.AlertId) && !_recentlyDone.Contains(stored.AlertId))
                 Enqueue(new Item(stored.AlertId, stored.Sequence, stored.Created, stored.Body, stored.Attempts, stored.NextAttempt));
@@ -335,7 +335,7 @@ public sealed partial class AlertDeliveryGrain(
         _afterSave.Clear();
         try
         {
-            await Task.Run(() => alerts.UpdateAlertsAsync(updates));
+            await alerts.UpdateAlertsAsync(updates);
             foreach (var item in recorded)
             {
                 if (_known.TryGetValue(item.AlertId, out var known) && ReferenceEquals(known, item) && !_queue.Contains(item) && !item.Sending)

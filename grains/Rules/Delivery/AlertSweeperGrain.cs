@@ -35,7 +35,7 @@ public sealed partial class AlertSweeperGrain(IAlertStore alerts, IOptions<Rules
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         // Alerts due before the next sweep too: a woken delivery sets its own timers, so none waits a whole period extra.
-        var due = await Task.Run(() => alerts.ReadDueOutputsAsync(now + (long)Period.TotalMilliseconds, MaxOutputs));
+        var due = await alerts.ReadDueOutputsAsync(now + (long)Period.TotalMilliseconds, MaxOutputs);
         foreach (var output in due) GrainFactory.GetGrain<IAlertDeliveryGrain>(output).WakeAsync([]).Ignore();
         if (due.Length > 0) LogWoken(due.Length);
 
@@ -43,7 +43,7 @@ public sealed partial class AlertSweeperGrain(IAlertStore alerts, IOptions<Rules
         var pruned = 0;
         for (var page = 0; page < MaxPrunePages; page++)
         {
-            var deleted = await Task.Run(() => alerts.PruneAsync(before, PrunePage));
+            var deleted = await alerts.PruneAsync(before, PrunePage);
             pruned += deleted;
             if (deleted < PrunePage) break;
         }

@@ -71,6 +71,7 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
     /// <inheritdoc />
     public async Task<QueuedMessage[]> ReadAsync(int queueId, long afterSequence, int max, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null,
@@ -82,6 +83,7 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
     /// <inheritdoc />
     public async Task<QueuedMessage[]> ReadStreamAsync(string streamKey, long afterStreamSequence, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null,
@@ -114,6 +116,7 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
     /// <inheritdoc />
     public async Task<long> ReadStartAsync(int queueId, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var oldest = Command(connection, null, $"SELECT MIN(seq) FROM {QueueDatabase.MessagesTable} WHERE queue_id = @q", ("@q", queueId));
@@ -125,6 +128,7 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
     /// <inheritdoc />
     public async Task<long> PendingAsync(int queueId, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, $"SELECT pending FROM {QueueDatabase.HeadsTable} WHERE queue_id = @q", ("@q", queueId));

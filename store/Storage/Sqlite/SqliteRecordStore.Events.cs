@@ -79,14 +79,15 @@ public sealed partial class SqliteRecordStore
     }
 
     /// <inheritdoc />
-    public Task<Dictionary<string, string>> ReadRuleStateAsync(string rule, CancellationToken cancellationToken = default)
+    public async Task<Dictionary<string, string>> ReadRuleStateAsync(string rule, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         using var connection = Open();
         using var command = Command(connection, null, Sql.ReadRuleState, [new("@r", rule)]);
         using var reader = command.ExecuteReader();
         var state = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read()) state[reader.GetString(0)] = reader.GetString(1);
-        return Task.FromResult(state);
+        return state;
     }
 
     /// <inheritdoc />
@@ -102,18 +103,22 @@ public sealed partial class SqliteRecordStore
         }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<StoredAlert[]> ReadPendingAsync(string output, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
-        Task.FromResult(ReadAlerts(Sql.ReadPending, [new("@o", output), new("@q", afterSequence), new("@n", (long)limit)]));
+    public async Task<StoredAlert[]> ReadPendingAsync(string output, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        await OffCaller.Switch();
+        return ReadAlerts(Sql.ReadPending, [new("@o", output), new("@q", afterSequence), new("@n", (long)limit)]);
+    }
 
     /// <inheritdoc />
-    public Task<string[]> ReadDueOutputsAsync(long now, int limit, CancellationToken cancellationToken = default)
+    public async Task<string[]> ReadDueOutputsAsync(long now, int limit, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         using var connection = Open();
         using var command = Command(connection, null, Sql.ReadDueOutputs, [new("@now", now), new("@n", (long)limit)]);
         using var reader = command.ExecuteReader();
         var outputs = new List<string>();
         while (reader.Read()) outputs.Add(reader.GetString(0));
-        return Task.FromResult(outputs.ToArray());
+        return outputs.ToArray();
     }
 
     /// <inheritdoc />
@@ -146,20 +151,25 @@ public sealed partial class SqliteRecordStore
         }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<StoredAlert?> ReadAlertAsync(string alertId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(ReadAlerts(Sql.ReadAlertById, [new("@id", alertId)]).FirstOrDefault());
-
-    /// <inheritdoc />
-    public Task<StoredAlert[]> ReadAlertsAsync(IReadOnlyList<string> outputs, long? from, long? to, int limit, CancellationToken cancellationToken = default)
+    public async Task<StoredAlert?> ReadAlertAsync(string alertId, CancellationToken cancellationToken = default)
     {
-        if (outputs.Count == 0) return Task.FromResult(Array.Empty<StoredAlert>());
-        var statement = Sql.ReadAlerts(outputs, from, to, limit);
-        return Task.FromResult(ReadAlerts(statement.Sql, statement.Parameters));
+        await OffCaller.Switch();
+        return ReadAlerts(Sql.ReadAlertById, [new("@id", alertId)]).FirstOrDefault();
     }
 
     /// <inheritdoc />
-    public Task<AlertAttempt[]> ReadAttemptsAsync(IReadOnlyList<string> alertIds, CancellationToken cancellationToken = default)
+    public async Task<StoredAlert[]> ReadAlertsAsync(IReadOnlyList<string> outputs, long? from, long? to, int limit, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
+        if (outputs.Count == 0) return Array.Empty<StoredAlert>();
+        var statement = Sql.ReadAlerts(outputs, from, to, limit);
+        return ReadAlerts(statement.Sql, statement.Parameters);
+    }
+
+    /// <inheritdoc />
+    public async Task<AlertAttempt[]> ReadAttemptsAsync(IReadOnlyList<string> alertIds, CancellationToken cancellationToken = default)
+    {
+        await OffCaller.Switch();
         var attempts = new List<AlertAttempt>();
         using var connection = Open();
         // SQLite allows 32,766 parameters per statement; pages of 500 keep statements small.
@@ -171,7 +181,7 @@ public sealed partial class SqliteRecordStore
             using var reader = command.ExecuteReader();
             while (reader.Read()) attempts.Add(SqlText.ReadAttempt(reader));
         }
-        return Task.FromResult(attempts.ToArray());
+        return attempts.ToArray();
     }
 
     /// <inheritdoc />
@@ -200,6 +210,7 @@ public sealed partial class SqliteRecordStore
 
     private async Task InTransactionAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken cancellationToken)
     {
+        await OffCaller.Switch();
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

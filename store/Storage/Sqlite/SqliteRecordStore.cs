@@ -69,6 +69,7 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     /// <inheritdoc />
     public async Task EnsureTableAsync(string table, IReadOnlyList<PropertyDefinition> properties, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         var create = Sql.CreateTable(table, properties);
         var existing = Sql.ExistingColumns(table);
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -98,6 +99,7 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     /// <inheritdoc />
     public async Task DropTableAsync(string table, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         var sql = Sql.DropTable(table);
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -117,6 +119,7 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     /// <inheritdoc />
     public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         Sql.Table(table);
         var results = new WriteResult[batches.Count];
         var any = participant is not null;
@@ -192,21 +195,23 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     }
 
     /// <inheritdoc />
-    public Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default)
+    public async Task<long> LastSequenceAsync(string table, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         Sql.Table(table);
         using var connection = Open();
         using var command = Command(connection, null, Sql.ReadSequence, [new("@t", table)]);
         var last = command.ExecuteScalar() is long l ? l : 0;
-        if (sequenced.ContainsKey(table)) return Task.FromResult(last);
+        if (sequenced.ContainsKey(table)) return last;
         // A table of an older version not yet written by this process: its ids may be above the stored sequence.
         using var max = Command(connection, null, Sql.MaxId(table));
-        return Task.FromResult(max.ExecuteScalar() is long highest && highest > last ? highest : last);
+        return max.ExecuteScalar() is long highest && highest > last ? highest : last;
     }
 
     /// <inheritdoc />
     public async Task AdvanceSequenceAsync(string table, long atLeast, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         Sql.Table(table);
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -223,16 +228,18 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     }
 
     /// <inheritdoc />
-    public Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default)
+    public async Task<long> AppliedAsync(string stream, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         using var connection = Open();
         using var command = Command(connection, null, Sql.ReadApplied, [new("@k", stream)]);
-        return Task.FromResult(command.ExecuteScalar() is long applied ? applied : 0);
+        return command.ExecuteScalar() is long applied ? applied : 0;
     }
 
     /// <inheritdoc />
     public async Task AdvanceAppliedAsync(string stream, long sequence, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -247,41 +254,45 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     }
 
     /// <inheritdoc />
-    public Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
+    public async Task<string[]> DistinctKeysAsync(string table, int limit, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         var sql = Sql.DistinctKeys(table);
         using var connection = Open();
         using var command = Command(connection, null, sql, [new("@n", (long)limit)]);
         using var reader = command.ExecuteReader();
         var keys = new List<string>();
         while (reader.Read()) keys.Add(reader.GetString(0));
-        return Task.FromResult(keys.ToArray());
+        return keys.ToArray();
     }
 
     /// <inheritdoc />
-    public Task<long> CountAsync(string table, CancellationToken cancellationToken = default)
+    public async Task<long> CountAsync(string table, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         var sql = Sql.Count(table);
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = Open();
         using var command = Command(connection, null, sql);
-        return Task.FromResult(Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <inheritdoc />
-    public Task<StoredRow[]> QueryAsync(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default)
+    public async Task<StoredRow[]> QueryAsync(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         var plan = Sql.Select(table, properties, selector, query);
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = Open();
         using var command = Command(connection, null, plan.Sql, plan.Parameters);
         using var reader = command.ExecuteReader();
-        return Task.FromResult(Sql.ReadRows(reader, plan).ToArray());
+        return Sql.ReadRows(reader, plan).ToArray();
     }
 
     /// <inheritdoc />
     public async Task<long> DeleteAsync(string table, KeySelector selector, long? from, long? to, CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         var statement = Sql.Delete(table, selector, from, to);
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -297,17 +308,18 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     }
 
     /// <inheritdoc />
-    public Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
     {
+        await OffCaller.Switch();
         try
         {
             using var connection = Open();
             using var command = Command(connection, null, "SELECT 1");
-            return Task.FromResult(command.ExecuteScalar() is 1L);
+            return command.ExecuteScalar() is 1L;
         }
         catch (SqliteException)
         {
-            return Task.FromResult(false);
+            return false;
         }
     }
 

@@ -148,6 +148,7 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
     private readonly Dictionary<string, WriteHold> holds = [];
     private readonly Dictionary<string, TaskCompletionSource> watchers = [];
     private readonly HashSet<string> failing = [];
+    private readonly HashSet<string> immediate = [];
 
     /// <summary>The batch count of every write call to <paramref name="table"/>, in call order.</summary>
     public int[] WriteCalls(string table)
@@ -175,6 +176,15 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
         lock (gate) failing.Add(table);
     }
 
+    /// <summary>
+    /// Makes the next write call to <paramref name="table"/> return a completed task: the real store's work is waited
+    /// for on the caller's thread (what a caller finds when its thread was preempted until the store call finished).
+    /// </summary>
+    public void CompleteNextWriteAtOnce(string table)
+    {
+        lock (gate) immediate.Add(table);
+    }
+
     /// <summary>Completes once the next write call to <paramref name="table"/> has returned from the real store.</summary>
     public Task NextWriteReturned(string table)
     {
@@ -187,18 +197,22 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
     {
         WriteHold? hold;
         TaskCompletionSource? watcher;
+        bool atOnce;
         lock (gate)
         {
             if (!writes.TryGetValue(table, out var calls)) writes[table] = calls = [];
             calls.Add(batches.Count);
             if (holds.Remove(table, out hold)) hold.Enter();
             watchers.Remove(table, out watcher);
+            atOnce = immediate.Remove(table);
             if (failing.Remove(table)) throw new IOException($"injected failure of a write to {table}");
         }
         try
         {
             if (hold is not null) await hold.Released;
-            var results = await inner.WriteAsync(table, batches, updated, participant, cancellationToken);
+            var results = atOnce
+                ? inner.WriteAsync(table, batches, updated, participant, cancellationToken).GetAwaiter().GetResult()
+                : await inner.WriteAsync(table, batches, updated, participant, cancellationToken);
             lock (gate)
             {
                 if (!written.TryGetValue(table, out var list)) written[table] = list = [];

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Diagnostics.Tracing;
 using Apperate.Actors.Datasets;
 
 namespace Apperate.Actors.Tests.Grains;
@@ -12,12 +11,11 @@ namespace Apperate.Actors.Tests.Grains;
 public sealed class GroupCommitRegressionTests(GrainClusterFixture fixture) : GrainTestKit(fixture)
 {
     /// <summary>
-    /// DatasetGrain.Writes.cs, <c>_flushLoop ??= FlushLoopAsync(definition)</c>: when the store call finishes before
-    /// the flush loop's <c>await Task.Run(...)</c> checks it (the grain thread is preempted for a moment), the loop runs
-    /// to the end synchronously, its <c>finally</c> sets <c>_flushLoop = null</c>, and then <c>??=</c> stores the
-    /// completed task. From then on every write is queued behind a loop that no longer runs: it never completes, and
-    /// <c>FlushPendingAsync</c> (delete, rename, deactivation) spins forever on the completed task.
-    /// The preemption is reproduced by delaying the grain thread right after the store work is queued.
+    /// DatasetGrain.Writes.cs, the flush loop: when the store call has finished before the loop awaits it (the store
+    /// completed at once, or the grain thread was preempted), the loop must still be remembered only while it runs;
+    /// otherwise every later write queues behind a loop that no longer runs and never completes, and
+    /// <c>FlushPendingAsync</c> (delete, rename, deactivation) waits forever. The store here completes the call before
+    /// returning it.
     /// </summary>
     [Fact]
     public async Task Writes_after_a_commit_that_finished_before_it_was_awaited_still_complete()
@@ -26,20 +24,8 @@ public sealed class GroupCommitRegressionTests(GrainClusterFixture fixture) : Gr
         var definition = await Workspace(ws).CreateDatasetAsync(Definition("Quotes"));
         var grain = Dataset(ws, "Quotes");
 
-        WriteResult first;
-        using (var preemption = new GrainThreadPreemption(Fixture.Store.NextWriteReturned(definition.TableName)))
-        {
-            RequestContext.Set(GrainThreadPreemption.ContextKey, preemption.Token);
-            try
-            {
-                first = await grain.WriteAsync(Quotes(Quote("AAPL", "2024-01-02", 1.0))).WaitAsync(Timeout);
-            }
-            finally
-            {
-                RequestContext.Remove(GrainThreadPreemption.ContextKey);
-            }
-            Assert.True(preemption.Fired, "the grain thread was never delayed after queuing the commit");
-        }
+        Fixture.Store.CompleteNextWriteAtOnce(definition.TableName);
+        var first = await grain.WriteAsync(Quotes(Quote("AAPL", "2024-01-02", 1.0))).WaitAsync(Timeout);
         Assert.Equal(new WriteResult(1, 1, 0), first);
 
         var second = grain.WriteAsync(Quotes(Quote("MSFT", "2024-01-02", 2.0)));
@@ -95,49 +81,5 @@ public sealed class GroupCommitRegressionTests(GrainClusterFixture fixture) : Gr
         Assert.Equal([("AAPL", "2024-01-02", 1.0), ("MSFT", "2024-01-02", 2.0)], Values(await ReadAllAsync(ws, "Quotes")));
         var apperate = Assert.IsType<ApperateException>(refusal);
         Assert.Equal(ErrorKind.Invalid, apperate.Kind);
-    }
-
-    /// <summary>
-    /// Simulates the grain thread being preempted between queuing work on the thread pool and awaiting it: the TPL
-    /// event that <c>Task.Run</c> raises on the calling thread after queuing (its unwrap promise starting) blocks, once,
-    /// when raised on a grain thread inside a call carrying <see cref="Token"/> in its request context, until the work it
-    /// queued has finished.
-    /// </summary>
-    private sealed class GrainThreadPreemption : EventListener
-    {
-        public const string ContextKey = "apperate-test-preempt";
-        private const EventKeywords AsyncCausalityOperation = (EventKeywords)8;
-        private readonly Task resumeWhen;
-        private int fired;
-
-        /// <param name="resumeWhen">The grain thread resumes once this completes (the store call has returned).</param>
-        public GrainThreadPreemption(Task resumeWhen)
-        {
-            this.resumeWhen = resumeWhen;
-        }
-
-        // Initialized before the base constructor runs, which already delivers events.
-        public string Token { get; } = Guid.NewGuid().ToString("N");
-
-        public bool Fired => Volatile.Read(ref fired) == 1;
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "System.Threading.Tasks.TplEventSource")
-                EnableEvents(eventSource, EventLevel.Informational, AsyncCausalityOperation);
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventName != "TraceOperationBegin" || eventData.Payload is not { } payload) return;
-            var index = eventData.PayloadNames?.IndexOf("OperationName") ?? -1;
-            if (index < 0 || payload[index] as string != "Task.Unwrap") return;
-            if (TaskScheduler.Current == TaskScheduler.Default) return;
-            if (RequestContext.Get(ContextKey) as string != Token) return;
-            if (Interlocked.Exchange(ref fired, 1) == 1) return;
-            // Hold the grain thread until the queued store call has returned (Task.Run completes its own task right
-            // after): what a preempted thread would find when it resumes.
-            resumeWhen.Wait(TimeSpan.FromSeconds(10));
-        }
     }
 }
