@@ -11,47 +11,18 @@ using Orleans.Configuration;
 // The standalone gateway: the HTTP API of the silo, in a process that joins a cluster as an Orleans client. It hosts
 // no grain and creates nothing; the silos own the workspace and the data.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-// Request lines carry ?token=… in clear text: ASP.NET Core's per-request logging stays off whatever the
-// configuration says, so secret tokens never reach a log.
-builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
-var options = builder.Configuration.GetSection(ApperateOptions.Section).Get<ApperateOptions>() ?? new ApperateOptions();
-builder.Services.Configure<ApperateOptions>(builder.Configuration.GetSection(ApperateOptions.Section));
-
 // The same configuration as the silos serves the gateway too, so Mode may be given; it must then be Cluster.
 if (builder.Configuration[$"{ApperateOptions.Section}:Mode"] is { Length: > 0 } mode && !string.Equals(mode, "Cluster", StringComparison.OrdinalIgnoreCase))
 {
     Console.Error.WriteLine($"Apperate:Mode '{mode}' is not supported by the standalone gateway: it joins a cluster of silos ('Cluster', or leave it unset).");
     return 2;
 }
-ClusterDatabase database;
-try
-{
-    database = new ClusterDatabase(options.ConnectionString);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
-}
-if (options.IdentityProblem(cluster: true) is { } identity)
-{
-    Console.Error.WriteLine(identity);
-    return 2;
-}
-
-// Loopback only unless the operator says otherwise with --urls or ASPNETCORE_URLS; not the silo's default port, so
-// a silo and a gateway can run side by side with their defaults.
-if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5080");
-// The record endpoints enforce their own limits; batch loads stream bodies of any size.
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-builder.Services.Configure<HostOptions>(h =>
-{
-    h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(30);
-    // The Orleans client's start is its connect, retried until a silo answers: Kestrel starts alongside it, so
-    // /readyz can say "not ready" meanwhile instead of refusing connections.
-    h.ServicesStartConcurrently = true;
-});
+// The silo's port is 5000: a silo and a gateway can run side by side with their defaults.
+if (ApperateHost.Configure(builder, standaloneGateway: true, defaultUrl: "http://127.0.0.1:5080") is not { } options) return 2;
+var database = new ClusterDatabase(options.ConnectionString);
+// The Orleans client's start is its connect, retried until a silo answers: Kestrel starts alongside it, so /readyz
+// can say "not ready" meanwhile instead of refusing connections.
+builder.Services.Configure<HostOptions>(h => h.ServicesStartConcurrently = true);
 
 builder.Services.AddSingleton(new IngestSpool(Path.Combine(Path.GetFullPath(options.DataDirectory), "spool")));
 builder.Services.AddSingleton<ClusterConnection>();

@@ -20,49 +20,11 @@ using Orleans.Storage;
 
 // appsettings.json sits beside the binary; ./data stays relative to the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-// Request lines carry ?token=… in clear text: ASP.NET Core's per-request logging stays off whatever the
-// configuration says, so secret tokens never reach a log.
-builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
-var options = builder.Configuration.GetSection(ApperateOptions.Section).Get<ApperateOptions>() ?? new ApperateOptions();
-builder.Services.Configure<ApperateOptions>(builder.Configuration.GetSection(ApperateOptions.Section));
+if (ApperateHost.Configure(builder, standaloneGateway: false, defaultUrl: "http://127.0.0.1:5000") is not { } options) return 2;
 
 var clusterMode = string.Equals(options.Mode, "Cluster", StringComparison.OrdinalIgnoreCase);
-if (!clusterMode && !string.Equals(options.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
-{
-    Console.Error.WriteLine($"Apperate:Mode '{options.Mode}' is not supported; use 'Embedded' or 'Cluster'.");
-    return 2;
-}
-if (options.IdentityProblem(clusterMode) is { } identity)
-{
-    Console.Error.WriteLine(identity);
-    return 2;
-}
-ClusterStorage? cluster = null;
-var advertised = IPAddress.Loopback;
-if (clusterMode)
-{
-    try
-    {
-        cluster = new ClusterStorage(options.ConnectionString);
-    }
-    catch (ArgumentException ex)
-    {
-        Console.Error.WriteLine(ex.Message);
-        return 2;
-    }
-    if (!IPAddress.TryParse(options.AdvertisedAddress, out advertised!))
-    {
-        Console.Error.WriteLine($"Apperate:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address.");
-        return 2;
-    }
-}
-
-// Loopback only unless the operator says otherwise with --urls or ASPNETCORE_URLS.
-if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5000");
-// The record endpoints enforce their own limits; batch loads stream bodies of any size.
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(30));
+var cluster = clusterMode ? new ClusterStorage(options.ConnectionString) : null;
+var advertised = clusterMode ? IPAddress.Parse(options.AdvertisedAddress) : IPAddress.Loopback;
 
 // In cluster mode the data directory holds only local files (credentials.json, the ingest spool).
 var storage = new EmbeddedStorage(options.DataDirectory);

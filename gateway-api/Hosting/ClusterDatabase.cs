@@ -10,6 +10,20 @@ public sealed class ClusterDatabase
     /// <summary>The ADO.NET invariant Orleans loads MySqlConnector for.</summary>
     public const string Invariant = "MySql.Data.MySqlConnector";
 
+    /// <summary>What is wrong with a connection string for cluster mode, in words fit for an operator; null when nothing.</summary>
+    public static string? Problem(string? connectionString)
+    {
+        try
+        {
+            _ = new ClusterDatabase(connectionString);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>Checks the connection string: it must parse and name a server and a database.</summary>
     /// <exception cref="ArgumentException">With a message fit for an operator.</exception>
     public ClusterDatabase(string? connectionString)
