@@ -63,7 +63,7 @@ public static class ApperateGateway
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceEndpoints();
-        // Every /v1 endpoint passes the token check; each declares what it asks of the token (TokenEndpoints.Require…).
+        // Every /v1 endpoint passes the token check; each declares what it asks of the token (TokenRequirements.Require…).
         var v1 = app.MapGroup("/v1").AddEndpointFilter<TokenFilter>();
         v1.MapDatasetEndpoints();
         v1.MapRecordEndpoints();
