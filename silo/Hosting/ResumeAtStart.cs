@@ -8,17 +8,28 @@ namespace Apperate.Actors.Silo.Hosting;
 /// next tick (up to a minute later): every connector that holds a run reminder, and the alert sweeper, which wakes the
 /// delivery of every rule output with alerts pending (and makes sure its own reminder exists).
 /// </summary>
-public sealed partial class ResumeAtStart(IReminderTable reminders, IGrainFactory grains, ILogger<ResumeAtStart> logger) : IHostedLifecycleService
+public sealed partial class ResumeAtStart(IReminderTable reminders, IGrainFactory grains, IHostApplicationLifetime lifetime, ILogger<ResumeAtStart> logger)
+    : BackgroundService
 {
-    public Task StartedAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // In the background: readiness does not wait for connectors or deliveries.
-        _ = Task.Run(ResumeConnectorsAsync, CancellationToken.None);
-        _ = Task.Run(StartSweeperAsync, CancellationToken.None);
-        return Task.CompletedTask;
+        // Once the host has started: readiness does not wait for connectors or deliveries.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            try
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        await Task.WhenAll(ResumeConnectorsAsync(stoppingToken), StartSweeperAsync());
     }
 
-    private async Task ResumeConnectorsAsync()
+    private async Task ResumeConnectorsAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -27,6 +38,7 @@ public sealed partial class ResumeAtStart(IReminderTable reminders, IGrainFactor
             var resumed = 0;
             foreach (var row in rows.Reminders)
             {
+                if (stoppingToken.IsCancellationRequested) return;
                 if (row.ReminderName != ConnectorGrain.ReminderName) continue;
                 var key = row.GrainId.Key.ToString();
                 try
@@ -58,12 +70,6 @@ public sealed partial class ResumeAtStart(IReminderTable reminders, IGrainFactor
             LogSweeperFailed(ex);
         }
     }
-
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} running connectors")]
     private partial void LogResumed(int count);
