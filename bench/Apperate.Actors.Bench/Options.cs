@@ -26,6 +26,7 @@ public sealed class Options
           --work-dir DIR         scratch space for generated files and baseline databases (default: a new temp dir)
           --print-free-ports N   print N free loopback TCP ports and exit
           --condition-micro      time compiled rule conditions in process (no service needed) and exit
+          --allocation-micro     bytes allocated per record by each in-process stage of the async write path, and exit
 
         Cluster mode (bench/run.sh starts the cluster with deploy/cluster.sh and passes these):
           --cluster              --url is a cluster's gateway: run the cluster groups (cluster, failover) against it
@@ -57,6 +58,7 @@ public sealed class Options
     public string? WorkDirectory { get; private set; }
     public int PrintFreePorts { get; private set; }
     public bool ConditionMicro { get; private set; }
+    public bool AllocationMicro { get; private set; }
     public long Evaluations { get; private set; } = 10_000_000;
     public bool Cluster { get; private set; }
     public IReadOnlyList<Uri> SiloUrls { get; private set; } = [];
@@ -110,6 +112,7 @@ public sealed class Options
                 case "--work-dir": o.WorkDirectory = Value(); break;
                 case "--print-free-ports": o.PrintFreePorts = (int)Positive(arg, Value()); break;
                 case "--condition-micro": o.ConditionMicro = true; break;
+                case "--allocation-micro": o.AllocationMicro = true; break;
                 case "--evaluations": o.Evaluations = (long)Positive(arg, Value()); break;
                 case "--cluster": o.Cluster = true; break;
                 case "--silo-urls": o.SiloUrls = List(Value()).Select(u => new Uri(u)).ToArray(); break;
@@ -123,7 +126,7 @@ public sealed class Options
                 default: throw new ArgumentException($"unknown option {arg}");
             }
         }
-        if (o.PrintFreePorts == 0 && !o.ConditionMicro && !o.ClusterNoteOnly && (o.Url is null || o.Token is null)) throw new ArgumentException("--url and --token are required");
+        if (o.PrintFreePorts == 0 && !o.ConditionMicro && !o.AllocationMicro && !o.ClusterNoteOnly && (o.Url is null || o.Token is null)) throw new ArgumentException("--url and --token are required");
         if (o.Cluster && o.SiloUrls.Count != o.SiloPids.Count) throw new ArgumentException("--silo-urls and --silo-pids must name the same silos, in the same order");
         if (o.Cluster && o.Runs("failover") && o.SiloPids.Count < 2) throw new ArgumentException("the failover group needs --silo-urls and --silo-pids of at least 2 silos (one survives)");
         if (o.Append && !o.Cluster && !o.ClusterNoteOnly) throw new ArgumentException("--append adds the cluster section: use it with --cluster or --cluster-note");

@@ -18,6 +18,7 @@ catch (ArgumentException ex)
 }
 
 if (options.ConditionMicro) return ConditionMicro.Run(options.Evaluations);
+if (options.AllocationMicro) return await AllocationMicro.RunAsync(2_000);
 
 if (options.PrintFreePorts > 0)
 {
