@@ -8,9 +8,11 @@ namespace Apperate.Actors.Streaming;
 /// <summary>
 /// Publishes stream events into the <see cref="IRecordQueue"/>: one queue message per producer call, in the queue the
 /// stream maps to. The call returns once the message is durable; a full queue throws <see cref="QueueFullException"/>
-/// back to the producer. Receivers (silos only) acknowledge what <paramref name="store"/> has applied.
+/// back to the producer. Receivers (silos only) acknowledge what <paramref name="store"/> has applied; what this process
+/// published, its own receivers deliver from <paramref name="published"/> without deserializing it again.
 /// </summary>
-public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializer serializer, IStreamQueueMapper mapper, IRecordStore? store = null) : IQueueAdapter
+public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializer serializer, IStreamQueueMapper mapper, IRecordStore? store = null,
+    PublishedEvents? published = null) : IQueueAdapter
 {
     public string Name { get; } = name;
 
@@ -20,7 +22,8 @@ public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializ
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => new RecordQueueReceiver(queue, QueueNumber(queueId), serializer,
-        store ?? throw new InvalidOperationException("Reading the record stream needs the record store, whose recorded positions say what is applied."));
+        store ?? throw new InvalidOperationException("Reading the record stream needs the record store, whose recorded positions say what is applied."),
+        published);
 
     public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
@@ -29,7 +32,9 @@ public sealed class RecordQueueAdapter(string name, IRecordQueue queue, Serializ
         // Consumers order and dedupe by the message's stream sequence, which every event of a message shares.
         if (list.Count != 1) throw new ArgumentException("The record queue takes one event per message.", nameof(events));
         var payload = serializer.SerializeToArray(list);
-        await queue.EnqueueAsync([new QueueItem(QueueNumber(mapper.GetQueueForStream(streamId)), StreamKey(streamId), payload)]).ConfigureAwait(false);
+        var queueNumber = QueueNumber(mapper.GetQueueForStream(streamId));
+        var positions = await queue.EnqueueAsync([new QueueItem(queueNumber, StreamKey(streamId), payload)]).ConfigureAwait(false);
+        published?.Add(queueNumber, positions[0].Sequence, list);
     }
 
     /// <summary>The events of a stored message.</summary>

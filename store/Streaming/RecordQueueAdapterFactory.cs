@@ -20,6 +20,9 @@ public sealed class RecordQueueAdapterFactory(string name, IRecordQueue queue, S
     private readonly HashRingBasedStreamQueueMapper _mapper = new(mapperOptions, name);
     private readonly SimpleQueueAdapterCache _cache = new(cacheOptions, name, loggerFactory);
 
+    // Only where receivers run (silos): a client that only publishes would hold events nobody takes.
+    private readonly PublishedEvents? _published = store is null ? null : new PublishedEvents();
+
     /// <summary>The factory the stream provider named <paramref name="name"/> uses (its options by that name).</summary>
     public static RecordQueueAdapterFactory Create(IServiceProvider services, string name) => new(
         name,
@@ -32,7 +35,7 @@ public sealed class RecordQueueAdapterFactory(string name, IRecordQueue queue, S
         services.GetService<IRecordStore>());
 
     [Obsolete("Orleans calls CreateAdapter(CancellationToken), which defaults to this.")]
-    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(new RecordQueueAdapter(name, queue, serializer, _mapper, store));
+    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(new RecordQueueAdapter(name, queue, serializer, _mapper, store, _published));
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;
 

@@ -10,9 +10,11 @@ namespace Apperate.Actors.Streaming;
 /// message on, in sequence order. A delivered message is acknowledged once the record store has applied it (its stream
 /// position is recorded with the records), not merely once it was handed over: a dataset grain takes the next delivery
 /// while it commits the last. A new owner of the queue (another silo, a restart) reads again from the oldest
-/// unacknowledged message, so what was not stored is delivered again, and what was is skipped.
+/// unacknowledged message, so what was not stored is delivered again, and what was is skipped. Messages this process
+/// published are delivered from <see cref="PublishedEvents"/> when it still holds them (the same events, not built again).
 /// </summary>
-public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Serializer serializer, IRecordStore store) : IQueueAdapterReceiver
+public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Serializer serializer, IRecordStore store, PublishedEvents? published = null)
+    : IQueueAdapterReceiver
 {
     private readonly List<(long Sequence, string Stream, long StreamSequence)> _delivered = [];
     private readonly SemaphoreSlim _acknowledging = new(1, 1);
@@ -33,7 +35,7 @@ public sealed class RecordQueueReceiver(IRecordQueue queue, int queueNumber, Ser
         var batches = new List<IBatchContainer>(messages.Length);
         foreach (var m in messages)
         {
-            var events = RecordQueueAdapter.Events(serializer, m.Payload);
+            var events = published?.Take(queueNumber, m.Sequence) ?? RecordQueueAdapter.Events(serializer, m.Payload);
             batches.Add(new RecordQueueBatch(StreamIdOf(m.StreamKey), events, new RecordQueueToken(m.Sequence, 0, m.StreamSequence)));
             _readPosition = m.Sequence;
         }
