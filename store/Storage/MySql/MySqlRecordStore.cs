@@ -386,20 +386,8 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
         return columns;
     }
 
-    private async Task<MySqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new MySqlConnection(connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    private Task<MySqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        Connections.OpenAsync(new MySqlConnection(connectionString), cancellationToken);
 
     private static MySqlCommand Command(MySqlConnection connection, MySqlTransaction? transaction, string text, IReadOnlyList<KeyValuePair<string, object>>? parameters = null)
     {

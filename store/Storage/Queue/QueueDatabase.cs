@@ -13,20 +13,7 @@ public abstract class QueueDatabase
     public const string MessagesTable = "apperate_queue_msg";
 
     /// <summary>Opens a connection (disposed again when opening fails).</summary>
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = CreateConnection();
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => Connections.OpenAsync(CreateConnection(), cancellationToken);
 
     /// <summary>A new, closed connection to the queue's database.</summary>
     protected abstract DbConnection CreateConnection();
