@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Apperate.Actors.Gateway.Errors;
 using Apperate.Actors.Gateway.Http;
 using Apperate.Actors.Workspaces;
 using Microsoft.AspNetCore.Http;
@@ -39,25 +38,16 @@ public sealed class TokenFilter(TokenAuthenticator auth) : IEndpointFilter
     }
 
     /// <summary>
-    /// The <c>token</c> member of a JSON object body, read without consuming the body; null when there is none or the
-    /// body is not usable JSON (the caller is then refused for want of a token; the handler judges the body).
+    /// The <c>token</c> member of a JSON object body, or null. The parsed body is left for the handler, whose
+    /// <see cref="RequestBody.ReadJsonAsync"/> takes it instead of reading the request again; a body that is not
+    /// usable JSON is the caller's 4xx, naming the body, as the handler would answer.
     /// </summary>
     private static async Task<string?> BodyTokenAsync(HttpRequest request, long limit)
     {
-        request.EnableBuffering();
-        try
-        {
-            using var body = await RequestBody.ReadJsonAsync(request, limit, request.HttpContext.RequestAborted);
-            return body.Root.ValueKind == JsonValueKind.Object && body.Root.TryGetProperty("token", out var t)
-                && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        }
-        catch (Exception ex) when (ex is ProblemException or JsonException)
-        {
-            return null;
-        }
-        finally
-        {
-            request.Body.Position = 0;
-        }
+        var body = await RequestBody.ReadJsonAsync(request, limit, request.HttpContext.RequestAborted);
+        RequestBody.Keep(request, body);
+        return body.Root.ValueKind == JsonValueKind.Object && body.Root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String
+            ? t.GetString()
+            : null;
     }
 }

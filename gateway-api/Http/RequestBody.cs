@@ -15,19 +15,29 @@ public sealed class JsonBody(JsonDocument document, byte[] buffer, int length) :
     public JsonElement Root => Document.RootElement;
     public int Length { get; } = length;
 
+    /// <summary>Disposes the document and returns the buffer, once however often it is called.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _buffer, null) is not { } b) return;
         Document.Dispose();
-        if (Interlocked.Exchange(ref _buffer, null) is { } b) ArrayPool<byte>.Shared.Return(b);
+        ArrayPool<byte>.Shared.Return(b);
     }
 }
 
 /// <summary>Reads JSON request bodies with a size cap and a content-type check.</summary>
 public static class RequestBody
 {
-    /// <summary>Parses the body as JSON; 413 past <paramref name="maxBytes"/>, 415 for a non-JSON content type, 400 when empty or malformed.</summary>
+    /// <summary>
+    /// Parses the body as JSON; 413 past <paramref name="maxBytes"/>, 415 for a non-JSON content type, 400 when empty or
+    /// malformed. A body already parsed for this request (<see cref="Keep"/>) is returned instead of read again.
+    /// </summary>
     public static async Task<JsonBody> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
+        if (request.HttpContext.Features.Get<JsonBody>() is { } kept)
+        {
+            request.HttpContext.Features.Set<JsonBody>(null);
+            return kept;
+        }
         RequireJsonContentType(request);
         if (request.ContentLength > maxBytes)
             throw new ProblemException(413, $"The body is {request.ContentLength} bytes; the limit is {maxBytes} bytes.", [new FieldError(null, "body", $"larger than {maxBytes} bytes")]);
@@ -74,6 +84,16 @@ public static class RequestBody
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Keeps a body read before the handler (the token filter reads the rules endpoints' bodies for their token) for the
+    /// handler's <see cref="ReadJsonAsync"/>; it is disposed with the response if the handler never takes it.
+    /// </summary>
+    public static void Keep(HttpRequest request, JsonBody body)
+    {
+        request.HttpContext.Features.Set(body);
+        request.HttpContext.Response.RegisterForDispose(body);
     }
 
     private static void RequireJsonContentType(HttpRequest request)
