@@ -25,7 +25,17 @@ public static class ApperateHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
 
-        var options = builder.Configuration.GetSection(ApperateOptions.Section).Get<ApperateOptions>() ?? new ApperateOptions();
+        ApperateOptions options;
+        try
+        {
+            options = builder.Configuration.GetSection(ApperateOptions.Section).Get<ApperateOptions>() ?? new ApperateOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value of the wrong kind ("Failed to convert configuration value 'abc' at 'Apperate:SiloPort' to type …").
+            Console.Error.WriteLine(ex.Message);
+            return null;
+        }
         var validator = new ApperateOptionsValidator(standaloneGateway);
         if (validator.Validate(null, options) is { Failed: true } invalid)
         {

@@ -107,6 +107,8 @@ public sealed class ClusterModeTests : IAsyncLifetime
     [InlineData("--Apperate:Mode=Cluster --Apperate:ConnectionString=Server=127.0.0.1", "names no Database")]
     [InlineData("--Apperate:Mode=Cluster --Apperate:ConnectionString=Server=127.0.0.1;Database=x --Apperate:AdvertisedAddress=nowhere", "is not an IP address")]
     [InlineData("--Apperate:Mode=Swarm", "'Swarm' is not supported")]
+    [InlineData("--Apperate:SiloPort=abc", "'abc' at 'Apperate:SiloPort'")]
+    [InlineData("--Apperate:DrainTimeout=soon", "'soon' at 'Apperate:DrainTimeout'")]
     public async Task Bad_cluster_configuration_exits_with_code_2_and_says_why(string arguments, string message)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
