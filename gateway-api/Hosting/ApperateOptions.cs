@@ -51,6 +51,9 @@ public sealed class ApperateOptions
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Admission control of <c>POST /record</c> (<c>Apperate:Writes</c>).</summary>
+    public WriteLimits Writes { get; set; } = new();
+
     /// <summary>
     /// What is wrong with the Orleans identity (<see cref="ServiceId"/>, and <see cref="ClusterId"/> when joining a
     /// cluster), or null; the silo and the standalone gateway both refuse to start with it.
@@ -59,4 +62,17 @@ public sealed class ApperateOptions
         string.IsNullOrWhiteSpace(ServiceId) ? "Apperate:ServiceId must not be empty."
         : cluster && string.IsNullOrWhiteSpace(ClusterId) ? "Apperate:ClusterId must not be empty in Cluster mode."
         : null;
+}
+
+/// <summary>The <c>Apperate:Writes</c> section: how many real-time write requests are admitted at once.</summary>
+public sealed class WriteLimits
+{
+    /// <summary>The default of <see cref="Concurrency"/>: 32 per processor, a guard against overload only.</summary>
+    public static int DefaultConcurrency => 32 * Environment.ProcessorCount;
+
+    /// <summary>Write requests in progress at once (at least 1); unset: <see cref="DefaultConcurrency"/>.</summary>
+    public int? Concurrency { get; set; }
+
+    /// <summary>Write requests waiting in line, unread, before 429 (0 or more).</summary>
+    public int Queue { get; set; } = 10_000;
 }

@@ -25,6 +25,8 @@ public sealed class ApperateOptionsValidator(bool standaloneGateway) : IValidate
         if (string.IsNullOrWhiteSpace(options.DataDirectory)) failures.Add("Apperate:DataDirectory must not be empty.");
         if (options.DrainTimeout < TimeSpan.Zero || options.DrainTimeout > MaxDrainTimeout)
             failures.Add($"Apperate:DrainTimeout '{options.DrainTimeout}' must be between 00:00:00 and {MaxDrainTimeout}.");
+        if (options.Writes.Concurrency is < 1) failures.Add($"Apperate:Writes:Concurrency {options.Writes.Concurrency} must be at least 1.");
+        if (options.Writes.Queue < 0) failures.Add($"Apperate:Writes:Queue {options.Writes.Queue} must be 0 or more.");
         if (!standaloneGateway)
         {
             if (cluster && !IPAddress.TryParse(options.AdvertisedAddress, out _))
