@@ -1,4 +1,5 @@
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Views;
 
 namespace Apperate.Actors.Storage;
 
@@ -61,6 +62,14 @@ public interface IRecordStore
     /// the returned values are aligned with <see cref="DataQuery.Properties"/> when given, else with <paramref name="properties"/>.
     /// </summary>
     Task<StoredRow[]> QueryAsync(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs a query of a view for one selector, as <see cref="QueryAsync"/> does for a table (values aligned with
+    /// <see cref="DataQuery.Properties"/> when given, else with the view's columns). The view's SQL is emitted from
+    /// <paramref name="view"/> and read under the store's guard: read-only, only the view's tables, a time limit.
+    /// </summary>
+    /// <exception cref="ApperateException">The query ran past the time limit (400).</exception>
+    Task<StoredRow[]> QueryViewAsync(BoundView view, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the selected rows dated within [from, to] (either bound optional); returns how many were deleted.</summary>
     Task<long> DeleteAsync(string table, KeySelector selector, long? from, long? to, CancellationToken cancellationToken = default);

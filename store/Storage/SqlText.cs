@@ -135,12 +135,15 @@ public abstract partial class SqlText
 
     /// <summary>Plans a query for one selector; see <see cref="IRecordStore.QueryAsync"/>.</summary>
     /// <exception cref="ApperateException">An unknown property in the projection (<c>filter</c>) or a condition (<c>subattribute</c>), or a condition value of the wrong type.</exception>
-    public SqlQuery Select(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query)
+    public SqlQuery Select(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query) =>
+        Select(Table(table), properties, selector, query, []);
+
+    /// <summary>Plans a query of <paramref name="quotedTable"/> (a quoted table, or a view as a derived table whose parameters are already in <paramref name="parameters"/>).</summary>
+    private SqlQuery Select(string quotedTable, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query, List<KeyValuePair<string, object>> parameters)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Offset < 0) throw new ArgumentOutOfRangeException(nameof(query), "Offset must not be negative.");
         if (query.Limit < 0) throw new ArgumentOutOfRangeException(nameof(query), "Limit must not be negative.");
-        var quotedTable = Table(table);
 
         // Read each distinct column once; the projection may repeat a property.
         var columns = new List<PropertyDefinition>();
@@ -168,7 +171,6 @@ public abstract partial class SqlText
             }
         }
 
-        var parameters = new List<KeyValuePair<string, object>>();
         var where = Where(properties, selector, query.From, query.To, query.Conditions, parameters, query);
         var direction = query.Oldest ? "ASC" : "DESC";
         var orderBy = query.BySequence ? $"ORDER BY {IdColumn} ASC" : $"ORDER BY {DateColumn} {direction}, {IdColumn} {direction}";

@@ -1,7 +1,9 @@
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Views;
 using MySqlConnector;
 
 namespace Apperate.Actors.Storage.MySql;
@@ -210,6 +212,32 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
         return [.. Text.ReadRows(reader, plan)];
     }
 
+    /// <summary>How long a view's query may run (MariaDB's <c>max_statement_time</c>).</summary>
+    public static TimeSpan ViewTimeLimit { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>MariaDB's ER_STATEMENT_TIMEOUT ("max_statement_time exceeded").</summary>
+    private const int MariaDbStatementTimeout = 1969;
+
+    /// <inheritdoc />
+    public async Task<StoredRow[]> QueryViewAsync(BoundView view, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default)
+    {
+        var plan = Text.Select(view, selector, query);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // A read-only transaction and a time limit, whatever SQL reaches here.
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, isReadOnly: true, cancellationToken).ConfigureAwait(false);
+        var limited = $"SET STATEMENT max_statement_time={ViewTimeLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture)} FOR {plan.Sql}";
+        await using var command = Command(connection, transaction, limited, plan.Parameters);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return [.. Text.ReadRows(reader, plan)];
+        }
+        catch (MySqlException e) when ((int)e.ErrorCode == MariaDbStatementTimeout || e.ErrorCode == MySqlErrorCode.QueryTimeout)
+        {
+            throw ApperateException.Invalid("view", $"the query ran longer than {ViewTimeLimit.TotalSeconds:0} s; select keys or a date range");
+        }
+    }
+
     /// <inheritdoc />
     public async Task<long> DeleteAsync(string table, KeySelector selector, long? from, long? to, CancellationToken cancellationToken = default)
     {
@@ -416,6 +444,8 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
     /// <summary>An instance for validation and the statements that do not involve text columns.</summary>
     public static readonly MySqlText Validation = new("utf8mb4_bin");
 
+    protected override string TextCast(string expression) => $"CAST({expression} AS CHAR)";
+
     public override string ColumnType(PropertyType type) => type switch
     {
         PropertyType.Integer => "BIGINT NULL",
@@ -557,7 +587,14 @@ internal sealed class MySqlText(string textCollation) : SqlText('`')
 
     public override object? ReadValue(DbDataReader reader, int ordinal, PropertyType type)
     {
-        if (type != PropertyType.Boolean || reader.IsDBNull(ordinal)) return base.ReadValue(reader, ordinal, type);
+        if (reader.IsDBNull(ordinal)) return null;
+        // A view's SUM and AVG are DECIMAL in MariaDB; they read as the declared type.
+        if (type is PropertyType.Integer or PropertyType.Number && reader.GetFieldType(ordinal) == typeof(decimal))
+        {
+            var value = reader.GetDecimal(ordinal);
+            return type == PropertyType.Integer ? (object)decimal.ToInt64(decimal.Round(value)) : (double)value;
+        }
+        if (type != PropertyType.Boolean) return base.ReadValue(reader, ordinal, type);
         // TINYINT(1) reads as bool with MySqlConnector's default TreatTinyAsBoolean, as a number without it.
         return reader.GetValue(ordinal) switch
         {

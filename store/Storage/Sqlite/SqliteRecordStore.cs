@@ -473,6 +473,14 @@ internal static class NativeMethods
 /// <summary>The SQLite dialect of the record store's SQL.</summary>
 internal sealed class SqliteText() : SqlText('"')
 {
+    protected override string TextCast(string expression) => $"CAST({expression} AS TEXT)";
+
+    protected override string Divide(string left, string right) => $"(CAST({left} AS REAL) / {right})";
+
+    protected override string Concat(IReadOnlyList<string> arguments) => "(" + string.Join(" || ", arguments) + ")";
+
+    protected override string Length(string argument) => $"LENGTH({argument})";
+
     public override string ColumnType(PropertyType type) => type switch
     {
         PropertyType.Integer or PropertyType.Boolean => "INTEGER",

@@ -4,6 +4,7 @@ using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Queue;
 using Apperate.Actors.Storage.Sqlite;
 using Apperate.Actors.Streaming;
+using Apperate.Actors.Views;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
@@ -235,6 +236,9 @@ public sealed class CountingRecordStore(IRecordStore inner) : IRecordStore
 
     public Task<StoredRow[]> QueryAsync(string table, IReadOnlyList<PropertyDefinition> properties, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default) =>
         inner.QueryAsync(table, properties, selector, query, cancellationToken);
+
+    public Task<StoredRow[]> QueryViewAsync(BoundView view, KeySelector selector, DataQuery query, CancellationToken cancellationToken = default) =>
+        inner.QueryViewAsync(view, selector, query, cancellationToken);
 
     public Task<long> DeleteAsync(string table, KeySelector selector, long? from, long? to, CancellationToken cancellationToken = default) =>
         inner.DeleteAsync(table, selector, from, to, cancellationToken);
