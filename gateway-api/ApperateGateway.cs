@@ -68,6 +68,7 @@ public static class ApperateGateway
         v1.MapDatasetEndpoints();
         v1.MapRecordEndpoints();
         v1.MapDataEndpoints();
+        v1.MapViewEndpoints();
         v1.MapSseEndpoints();
         v1.MapTokenEndpoints();
         v1.MapJobEndpoints();

@@ -6,6 +6,7 @@ using Apperate.Actors.Gateway.Http;
 using Apperate.Actors.Gateway.Output;
 using Apperate.Actors.Gateway.Writes;
 using Apperate.Actors.Query;
+using Apperate.Actors.Views;
 using Apperate.Actors.Workspaces;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -46,7 +47,7 @@ public static class DataEndpoints
         }
         else
         {
-            var tasks = distinct.Select(id => QueryOneAsync(cache, workspace, id, request)).ToArray();
+            var tasks = distinct.Select(id => QueryOneAsync(cache, grains, workspace, id, request)).ToArray();
             for (var i = 0; i < distinct.Length; i++) byId[distinct[i]] = await tasks[i];
         }
         var results = request.Datasets.Select(id => byId[id]).ToArray();
@@ -72,16 +73,17 @@ public static class DataEndpoints
             .Select(p => p.Key.ToLowerInvariant() + "=" + p.Value.ToString())
             .Order(StringComparer.Ordinal));
 
-    private static async Task<QueryResult> QueryOneAsync(DatasetCache datasets, string workspace, string datasetId, ParsedDataRequest request)
+    private static async Task<QueryResult> QueryOneAsync(DatasetCache datasets, IGrainFactory views, string workspace, string datasetId, ParsedDataRequest request)
     {
         try
         {
-            var entry = await datasets.GetAsync(workspace, datasetId) ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
-            return await entry.Grain.QueryAsync(request.Selectors, request.Query);
+            if (await datasets.GetAsync(workspace, datasetId) is { } entry) return await entry.Grain.QueryAsync(request.Selectors, request.Query);
+            // Not a dataset: a view of that name reads like one.
+            return await views.GetGrain<IViewGrain>(Names.DatasetKey(workspace, datasetId)).QueryAsync(request.Selectors, request.Query);
         }
         catch (ApperateException ex) when (ex.Kind == ErrorKind.NotFound)
         {
-            throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+            throw ApperateException.NotFound($"Dataset or view '{datasetId}' does not exist");
         }
     }
 

@@ -63,7 +63,10 @@ public static class DatasetEndpoints
     {
         var token = context.Caller();
         var limit = QueryOptions.Integer(context.Request, "limit", int.MaxValue, 1, int.MaxValue);
-        var definitions = await Workspace(grains, workspace).ListDatasetsAsync();
+        var catalog = Workspace(grains, workspace);
+        var definitions = await catalog.ListDatasetsAsync();
+        // Views count as datasets here, told apart by their "type".
+        var views = await catalog.ListViewsAsync();
         await Json.WriteAsync(context.Response, 200, w =>
         {
             w.WriteStartArray();
@@ -73,6 +76,13 @@ public static class DatasetEndpoints
                 if (written == limit) break;
                 if ((token.PermissionsFor(d.DatasetId) & TokenPermission.Read) == 0) continue;
                 DatasetOutput.Write(w, d, null);
+                written++;
+            }
+            foreach (var view in views)
+            {
+                if (written == limit) break;
+                if ((token.PermissionsFor(view.Definition.ViewId) & TokenPermission.Read) == 0) continue;
+                ViewOutput.Write(w, view);
                 written++;
             }
             w.WriteEndArray();
@@ -129,7 +139,7 @@ public static class DatasetEndpoints
 
     private static async Task DeleteAsync(HttpContext context, string workspace, string datasetId, IGrainFactory grains, DatasetCache cache)
     {
-        await Workspace(grains, workspace).DeleteDatasetAsync(datasetId);
+        await Workspace(grains, workspace).DeleteDatasetAsync(datasetId, ViewEndpoints.Cascade(context.Request));
         cache.Forget(workspace, datasetId);
         await Json.SuccessAsync(context.Response, 200, $"Dataset '{datasetId}' has been deleted");
     }

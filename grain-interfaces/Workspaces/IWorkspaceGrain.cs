@@ -1,4 +1,5 @@
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Views;
 using Orleans.Concurrency;
 
 namespace Apperate.Actors.Workspaces;
@@ -35,9 +36,34 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     [ResponseTimeout(CallTimeouts.Barrier)]
     Task<DatasetDefinition> RenameDatasetAsync(string datasetId, string newDatasetId);
 
-    /// <summary>Deletes a dataset, its rows and the rules that watch it (alerts they raised are still delivered).</summary>
+    /// <summary>
+    /// Deletes a dataset, its rows and the rules that watch it (alerts they raised are still delivered). Raises a
+    /// conflict naming the views that read it, unless <paramref name="cascade"/>, which deletes those views too.
+    /// </summary>
     [ResponseTimeout(CallTimeouts.Barrier)]
-    Task DeleteDatasetAsync(string datasetId);
+    Task DeleteDatasetAsync(string datasetId, bool cascade = false);
+
+    /// <summary>Binds SQL against the catalog without saving it: the columns, index and datasets it would have. Raises 400s.</summary>
+    Task<ViewInfo> ValidateViewAsync(string sql, ColumnMapping? mapping);
+
+    /// <summary>Saves a view (a conflict when a dataset or view has its id, ignoring case). Raises 400s for SQL it cannot bind.</summary>
+    Task<ViewInfo> CreateViewAsync(string viewId, string sql, string? title, ColumnMapping? mapping);
+
+    /// <summary>Replaces a view's SQL at once, after binding it (the old one serves until then). Raises not-found and 400s.</summary>
+    Task<ViewInfo> ReplaceViewAsync(string viewId, string sql, string? title, ColumnMapping? mapping);
+
+    /// <summary>Deletes a view; a conflict naming the views that read it, unless <paramref name="cascade"/>, which deletes them too.</summary>
+    Task DeleteViewAsync(string viewId, bool cascade);
+
+    /// <summary>Every view with its binding, ordered by id.</summary>
+    Task<ViewInfo[]> ListViewsAsync();
+
+    /// <summary>One view with its binding, or null.</summary>
+    Task<ViewInfo?> GetViewAsync(string viewId);
+
+    /// <summary>The datasets and saved views, for binding views.</summary>
+    [AlwaysInterleave]
+    Task<ViewCatalogSnapshot> GetViewCatalogAsync();
 
     /// <summary>Creates a token; the returned text is never shown again.</summary>
     Task<CreatedToken> CreateTokenAsync(TokenType type, string? name, Dictionary<string, TokenPermission> permissions);

@@ -49,6 +49,7 @@ public sealed partial class WorkspaceGrain(
         var id = Names.Normalize(definition.DatasetId);
         if (State.Datasets.TryGetValue(id, out var existing))
             throw ApperateException.Conflict($"Dataset '{existing}' already exists");
+        RequireNotView(id);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var complete = definition with
         {
@@ -112,6 +113,7 @@ public sealed partial class WorkspaceGrain(
             return recased;
         }
         if (State.Datasets.TryGetValue(newId, out var taken)) throw ApperateException.Conflict($"Dataset '{taken}' already exists");
+        RequireNotView(newId);
 
         var current = await Dataset(id).GetDefinitionAsync() ?? throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
         var renamed = current with { DatasetId = newDatasetId, Updated = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
@@ -122,15 +124,27 @@ public sealed partial class WorkspaceGrain(
         State.Datasets.Remove(id);
         State.Datasets[newId] = newDatasetId;
         await state.WriteStateAsync();
+        await InvalidateViewsAsync();
         return renamed;
     }
 
     /// <inheritdoc />
-    public async Task DeleteDatasetAsync(string datasetId)
+    public async Task DeleteDatasetAsync(string datasetId, bool cascade = false)
     {
         RequireExists();
         var id = Names.Normalize(datasetId);
         if (!State.Datasets.ContainsKey(id)) throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
+        // Views that read it go first (or it is not deleted): a view never reads a dataset that is gone.
+        if (await Dataset(id).GetDefinitionAsync() is { } definition)
+        {
+            var views = ViewsToDeleteWith(definition.DatasetId, definition.TableName, cascade);
+            if (views.Count > 0)
+            {
+                foreach (var view in views) State.Views.Remove(Names.Normalize(view));
+                await state.WriteStateAsync();
+                await InvalidateViewsAsync(views);
+            }
+        }
         // Its rules go first: a rule must never watch a dataset that no longer exists (or a new one of the same name).
         foreach (var ruleId in RulesOf(id))
         {
@@ -153,6 +167,7 @@ public sealed partial class WorkspaceGrain(
         }
         State.Datasets.Remove(id);
         await state.WriteStateAsync();
+        await InvalidateViewsAsync();
     }
 
     /// <inheritdoc />

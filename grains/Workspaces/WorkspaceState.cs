@@ -21,6 +21,9 @@ public sealed class WorkspaceState
 
     /// <summary>Rule id to the id of the dataset it watches (as created).</summary>
     [Id(5)] public Dictionary<string, string> Rules { get; set; } = [];
+
+    /// <summary>Upper-case view id to the saved view.</summary>
+    [Id(6)] public Dictionary<string, Views.ViewDefinition> Views { get; set; } = [];
 }
 
 /// <summary>The persisted state of a token grain.</summary>

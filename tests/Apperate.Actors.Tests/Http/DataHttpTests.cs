@@ -43,7 +43,7 @@ public sealed class DataHttpTests(SiloFixture fixture) : IAsyncLifetime
 
         var missing = await _api.Get($"/v1/data/{Ws}/NoSuchDataset_{Guid.NewGuid():N}");
         Assert.Equal(404, missing.Status);
-        Assert.Contains("Dataset 'NoSuchDataset_", missing.Body, StringComparison.Ordinal);
+        Assert.Contains("Dataset or view 'NoSuchDataset_", missing.Body, StringComparison.Ordinal);
     }
 
     [Fact]
