@@ -116,7 +116,9 @@ public static class DatasetEndpoints
         {
             using var mappingDoc = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(new { key = mapping.Key, subkey = mapping.Subkey, date = mapping.Date }));
             var mappingJson = dataset.TryGetProperty("columnMapping", out var given) ? given : mappingDoc.RootElement;
-            (schema, mapping) = SchemaJson.Parse(schemaJson, mappingJson);
+            // A partial schema (only the new properties) is merged into the current one.
+            using var merged = SchemaPatch.Merge(current.Schema, schemaJson);
+            (schema, mapping) = SchemaJson.Parse(merged.RootElement, mappingJson);
         }
         else if (dataset.TryGetProperty("columnMapping", out _))
         {

@@ -91,6 +91,23 @@ public sealed class DatasetHttpTests(SiloFixture fixture)
     }
 
     [Fact]
+    public async Task Patch_with_only_the_new_properties_merges_them_into_the_schema()
+    {
+        var id = Api.UniqueId("patchPart");
+        await _api.CreateDataset(id, "sym", "d", null, Quote);
+        var patched = (await _api.Patch($"/v1/datasets/{Ws}/{id}", """{"schema":{"properties":{"note":{"type":"string"},"qty":{"type":"integer"}}}}""")).Expect(200);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(
+            """{"type":"object","properties":{"sym":{"type":"string"},"d":{"type":"string","format":"date"},"v":{"type":"number"},"note":{"type":"string"},"qty":{"type":"integer"}},"required":["sym","d"],"additionalProperties":false}"""),
+            patched.Json["schema"]), patched.Describe());
+        await _api.WriteNow(id, """[{"sym":"A","d":"2024-01-01","v":1.5,"note":"hi","qty":3}]""");
+
+        // Widening a type by naming just that property; a bad type in a partial schema is the 400 naming it.
+        var widened = (await _api.Patch($"/v1/datasets/{Ws}/{id}", """{"schema":{"properties":{"QTY":{"type":"number"}}}}""")).Expect(200);
+        Assert.Equal("number", widened.Json["schema"]!["properties"]!["qty"]!["type"]!.GetValue<string>());
+        (await _api.Patch($"/v1/datasets/{Ws}/{id}", """{"schema":{"properties":{"x":{"type":"weird"}}}}""")).ExpectProblem(400, "schema.properties.x");
+    }
+
+    [Fact]
     public async Task Patch_that_changes_a_type_is_409_and_changes_nothing()
     {
         var id = Api.UniqueId("patchType");
