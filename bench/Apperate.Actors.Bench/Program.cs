@@ -130,6 +130,7 @@ namespace Apperate.Actors.Bench
                     }
                     if (o.RunsAnyOf("rules")) await RulesGroupAsync();
                     if (o.RunsAnyOf("live")) await LiveGroupAsync();
+                    if (o.Runs("views")) await ViewGroupAsync();
                 }
             }
             catch (Exception ex)

@@ -35,6 +35,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         "http-record-single-async", "http-record-batch-100", "http-record-batch-1000", "http-record-wait-true",
         "http-data-csv", "reader-csv", "reader-check-csv", "http-data-ndjson", "reader-ndjson", "reader-check-ndjson", "read-last1-idle",
         "rules-batch-0-rules", "rules-batch-0-rules-after", "live-batch-0-subscribers", "live-batch-0-subscribers-after",
+        "view-dataset-last1",
     ];
 
     private static readonly TimeSpan BenchTimeout = TimeSpan.FromSeconds(120);
@@ -127,6 +128,11 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         // Every acknowledged record reached every subscriber once (a correctness check, not a timing).
         Assert.Contains(scenarios["live-latency-1k"].GetProperty("targets").EnumerateArray(),
             t => t.GetProperty("target").GetString()!.StartsWith("every acknowledged record", StringComparison.Ordinal) && t.GetProperty("met").GetBoolean());
+        // The views group: a join read by key, beside the same read of one of its datasets.
+        Assert.True(scenarios.TryGetValue("view-join-last1", out var viewScenario), $"scenario view-join-last1 is missing from the report.{Environment.NewLine}{log}");
+        Assert.False(viewScenario.TryGetProperty("error", out _), $"scenario view-join-last1: {viewScenario}{Environment.NewLine}{log}");
+        Assert.Equal(2, viewScenario.GetProperty("targets").EnumerateArray().Count());
+        Assert.True(viewScenario.GetProperty("latency").GetProperty("p99Ms").GetDouble() > 0, $"scenario view-join-last1: {viewScenario}");
         foreach (var id in ConditionScenarios)
         {
             Assert.True(scenarios.TryGetValue(id, out var s), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");
