@@ -40,7 +40,12 @@ public static class DataEndpoints
         if (request.QueryId is { } queryId)
         {
             foreach (var id in distinct)
-                if (await cache.GetAsync(workspace, id) is null) throw ApperateException.NotFound($"Dataset '{id}' does not exist");
+            {
+                if (await cache.GetAsync(workspace, id) is not null) continue;
+                if (await grains.GetGrain<IViewGrain>(Names.DatasetKey(workspace, id)).GetInfoAsync() is not null)
+                    throw ApperateException.Invalid("queryId", $"'{id}' is a view: incremental queries read datasets only");
+                throw ApperateException.NotFound($"Dataset '{id}' does not exist");
+            }
             var changed = await grains.GetGrain<IQueryCursorGrain>(IQueryCursorGrain.Key(workspace, queryId))
                 .QueryAsync(workspace, distinct, request.Selectors, request.Query, Fingerprint(context.Request));
             for (var i = 0; i < distinct.Length; i++) byId[distinct[i]] = changed[i];

@@ -46,6 +46,8 @@ public sealed class ViewHttpTests(SiloFixture fixture)
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"key":"vin","date":"date"}"""), got["columnMapping"]), got.ToJsonString());
         Assert.Equal([accidents, cars], got["datasets"]!.AsArray().Select(d => d!.GetValue<string>()).Order(StringComparer.OrdinalIgnoreCase));
 
+        (await _api.Get($"/v1/data/{Ws}/{viewId}?queryId=q1")).ExpectProblem(400, "queryId");
+
         var listed = (await _api.Get($"/v1/datasets/{Ws}")).Expect(200).Json.AsArray();
         Assert.Contains(listed, d => d!["viewId"]?.GetValue<string>() == viewId && d["type"]!.GetValue<string>() == "view");
         Assert.Contains(listed, d => d!["datasetId"]?.GetValue<string>() == cars);
