@@ -61,6 +61,10 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// <summary>One view with its binding, or null.</summary>
     Task<ViewInfo?> GetViewAsync(string viewId);
 
+    /// <summary>The saved view, or null (no binding: a cheap existence check).</summary>
+    [AlwaysInterleave]
+    Task<ViewDefinition?> FindViewAsync(string viewId);
+
     /// <summary>The datasets and saved views, for binding views.</summary>
     [AlwaysInterleave]
     Task<ViewCatalogSnapshot> GetViewCatalogAsync();

@@ -65,7 +65,14 @@ public sealed class ViewGrain(IRecordStore store) : Grain, IViewGrain
 
     private async Task<ViewInfoAndBinding?> BindAsync()
     {
-        var snapshot = await GrainFactory.GetGrain<IWorkspaceGrain>(Workspace).GetViewCatalogAsync();
+        var workspace = GrainFactory.GetGrain<IWorkspaceGrain>(Workspace);
+        // Most names asked here are not views (GET /data of a dataset that does not exist): answer those cheaply and go.
+        if (await workspace.FindViewAsync(ViewId) is null)
+        {
+            DeactivateOnIdle();
+            return null;
+        }
+        var snapshot = await workspace.GetViewCatalogAsync();
         var definition = Array.Find(snapshot.Views, v => v.ViewId.Equals(ViewId, StringComparison.OrdinalIgnoreCase));
         if (definition is null) return null;
         var found = new ViewResolver(snapshot).Find(definition.ViewId)!;

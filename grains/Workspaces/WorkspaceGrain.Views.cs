@@ -15,6 +15,10 @@ public sealed partial class WorkspaceGrain
     }
 
     /// <inheritdoc />
+    public Task<ViewDefinition?> FindViewAsync(string viewId) =>
+        Task.FromResult(State.Name is null ? null : State.Views.GetValueOrDefault(Names.Normalize(viewId)));
+
+    /// <inheritdoc />
     public async Task<ViewInfo> ValidateViewAsync(string sql, ColumnMapping? mapping)
     {
         var resolver = new ViewResolver(await GetViewCatalogAsync());

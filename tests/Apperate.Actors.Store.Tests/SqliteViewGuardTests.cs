@@ -75,6 +75,18 @@ public sealed class SqliteViewGuardTests : IDisposable
     }
 
     [Fact]
+    public async Task A_statement_past_the_time_limit_is_interrupted_with_a_400()
+    {
+        var rows = Enumerable.Range(0, 1_000).Select(i => new RecordRow("K" + i, "", i, ["K" + i, "make"], null)).ToArray();
+        await store.WriteAsync(Cars.TableName, [new RecordBatch(["vin", "make"], rows, DuplicateKeyHandling.Ignore)], 1);
+        // A billion-row cross join: only the clock stops it.
+        const string sql = "SELECT COUNT(*) FROM t_cars a JOIN t_cars b ON 1 = 1 JOIN t_cars c ON 1 = 1";
+        var error = Assert.Throws<ApperateException>(() => store.ReadGuarded(sql, [], ViewTables, r => r.Read(), CancellationToken.None, TimeSpan.FromMilliseconds(200)));
+        Assert.Equal(ErrorKind.Invalid, error.Kind);
+        Assert.Contains("ran longer than 0.2 s", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_join_read_by_key_uses_the_unique_indexes_of_both_datasets()
     {
         var catalog = new ViewCatalog("MY", [Cars, Accidents], []);

@@ -36,15 +36,16 @@ public sealed partial class SqliteRecordStore
     /// functions are authorized, and the statement is interrupted after <see cref="ViewTimeLimit"/>.
     /// </summary>
     /// <exception cref="ViewGuardException">The statement does something else than that.</exception>
-    /// <exception cref="ApperateException">The statement ran past the time limit (400).</exception>
+    /// <exception cref="ApperateException">The statement ran past <paramref name="timeLimit"/> (<see cref="ViewTimeLimit"/> by default): a 400.</exception>
     internal T ReadGuarded<T>(string sql, IReadOnlyList<KeyValuePair<string, object>> parameters, IReadOnlySet<string> tables, Func<SqliteDataReader, T> read,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, TimeSpan? timeLimit = null)
     {
+        var limit = timeLimit ?? ViewTimeLimit;
         readOnlyConnectionString ??= new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly }.ToString();
         using var connection = new SqliteConnection(readOnlyConnectionString);
         connection.Open();
         var db = connection.Handle!;
-        var guard = new Guard(tables, DateTime.UtcNow + ViewTimeLimit, cancellationToken);
+        var guard = new Guard(tables, DateTime.UtcNow + limit, cancellationToken);
         raw.sqlite3_set_authorizer(db, Guard.Authorize, guard);
         raw.sqlite3_progress_handler(db, 1000, Guard.Progress, guard);
         try
@@ -63,7 +64,7 @@ public sealed partial class SqliteRecordStore
         catch (SqliteException e) when (e.SqliteErrorCode == raw.SQLITE_INTERRUPT)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            throw ApperateException.Invalid("view", $"the query ran longer than {ViewTimeLimit.TotalSeconds:0} s; select keys or a date range");
+            throw ApperateException.Invalid("view", $"the query ran longer than {limit.TotalSeconds:0.###} s; select keys or a date range");
         }
         finally
         {
@@ -86,7 +87,7 @@ public sealed partial class SqliteRecordStore
             var allowed = action switch
             {
                 raw.SQLITE_SELECT => true,
-                raw.SQLITE_READ => first is not null && guard.tables.Contains(first) && database == "main",
+                raw.SQLITE_READ => first is not null && guard.tables.Contains(first) && database is null or "" or "main",
                 raw.SQLITE_FUNCTION => second is not null && GuardFunctions.Contains(second),
                 _ => false,
             };

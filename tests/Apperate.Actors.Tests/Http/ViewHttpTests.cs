@@ -71,6 +71,22 @@ public sealed class ViewHttpTests(SiloFixture fixture)
     }
 
     [Fact]
+    public async Task Hostile_statements_are_400s_naming_the_sql_and_save_nothing()
+    {
+        var sample = Views.ViewCompilerTests.HostileCorpus().Where((_, i) => i % 10 == 0).ToList();
+        Assert.True(sample.Count >= 50, $"{sample.Count} statements");
+        foreach (var sql in sample)
+        {
+            var reply = (await _api.Post($"/v1/views/{Ws}/validate", new JsonObject { ["sql"] = sql }.ToJsonString())).Expect(400);
+            Assert.Equal("sql", reply.Json["errors"]![0]!["field"]!.GetValue<string>());
+        }
+        var id = Api.UniqueId("hostile");
+        (await _api.Post($"/v1/views/{Ws}", ViewBody(id, "SELECT vin FROM X; DROP TABLE X"))).Expect(400);
+        (await _api.Get($"/v1/views/{Ws}/{id}")).Expect(404);
+        (await _api.Get($"/v1/data/{Ws}/{id}")).Expect(404);
+    }
+
+    [Fact]
     public async Task Deleting_a_dataset_a_view_reads_is_409_naming_the_view_unless_cascade()
     {
         var (cars, accidents) = await SeedAsync();
