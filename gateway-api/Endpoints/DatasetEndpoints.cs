@@ -158,13 +158,8 @@ public static class DatasetEndpoints
         return root;
     }
 
-    private static string? OptionalString(JsonElement obj, string name, List<FieldError> errors)
-    {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind == JsonValueKind.String) return value.GetString();
-        errors.Add(new FieldError(null, $"dataset.{name}", "must be a string"));
-        return null;
-    }
+    private static string? OptionalString(JsonElement obj, string name, List<FieldError> errors) =>
+        JsonFields.OptionalString(obj, name, $"dataset.{name}", errors);
 
     private static ApperateException Invalid(List<FieldError> errors) =>
         new(ErrorKind.Invalid, string.Join("; ", errors), errors);

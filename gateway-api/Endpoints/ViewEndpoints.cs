@@ -121,11 +121,6 @@ public static class ViewEndpoints
         return new ViewRequest(viewId, sql!, title, mapping);
     }
 
-    private static string? String(JsonElement obj, string name, List<FieldError> errors, string prefix = "")
-    {
-        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind == JsonValueKind.String) return value.GetString();
-        errors.Add(new FieldError(null, prefix + name, "must be a string"));
-        return null;
-    }
+    private static string? String(JsonElement obj, string name, List<FieldError> errors, string prefix = "") =>
+        JsonFields.OptionalString(obj, name, prefix + name, errors);
 }
