@@ -17,7 +17,7 @@ public sealed class Options
           --duration N           seconds per timed scenario (default 15; 0.5 with --smoke)
           --concurrency N        clients of the single-record and wait=true scenarios (default 64; 16 with --smoke)
           --rows N               rows of the POST /v1/data files (default 1000000; 20000 with --smoke)
-          --only LIST            run only these groups: store,single,batch,wait,data,read,rules,live,views (default all);
+          --only LIST            run only these groups: store,single,batch,wait,data,read,rules,live,views,ethereum (default all);
                                  parts alone: rules-conditions, rules-webhook, rules-batch, live-latency, live-batch;
                                  with --cluster: cluster (its parts cluster-single, cluster-batch, cluster-wait), failover
           --silo-pid PID         the service's process id, to report its CPU use

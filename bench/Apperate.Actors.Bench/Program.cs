@@ -131,6 +131,7 @@ namespace Apperate.Actors.Bench
                     if (o.RunsAnyOf("rules")) await RulesGroupAsync();
                     if (o.RunsAnyOf("live")) await LiveGroupAsync();
                     if (o.Runs("views")) await ViewGroupAsync();
+                    if (o.Runs("ethereum")) await EthereumGroupAsync();
                 }
             }
             catch (Exception ex)

@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json.Nodes;
+using Xunit;
 
 namespace Apperate.Actors.Tests.Infrastructure;
 
 /// <summary>
-/// An anvil Ethereum node of its own for the tests: 127.0.0.1 on a free port, automining, the standard dev accounts;
+/// An anvil Ethereum node of its own for the tests and the benchmark: 127.0.0.1 on a free port, automining, the standard dev accounts;
 /// stopped by process id when disposed.
 /// </summary>
 public sealed class AnvilServer : IAsyncLifetime
@@ -32,11 +33,14 @@ public sealed class AnvilServer : IAsyncLifetime
     /// <summary>The funded dev accounts (<c>eth_accounts</c>).</summary>
     public string[] Accounts { get; private set; } = [];
 
+    /// <summary>The anvil program (<c>APPERATE_ANVIL</c>, the test command's install, or PATH); a clear failure naming the install when missing.</summary>
+    public static string Find() => Tools.Find("APPERATE_ANVIL", "anvil", Install,
+        Path.Combine(Tools.RepositoryRoot(), "tests", ".tools", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil"));
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        var anvil = Tools.Find("APPERATE_ANVIL", "anvil", Install,
-            Path.Combine(Tools.RepositoryRoot(), "tests", ".tools", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil"));
+        var anvil = Find();
         Port = LoopbackPorts.Take(1)[0];
         _server = ServerProcess.Start(anvil, ["--host", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture)]);
         await Eventually.Until(async () =>
@@ -71,6 +75,9 @@ public sealed class AnvilServer : IAsyncLifetime
 
     /// <summary>Mines one empty block.</summary>
     public Task MineAsync() => RpcAsync("evm_mine");
+
+    /// <summary>Mines <paramref name="blocks"/> empty blocks at once (<c>anvil_mine</c>).</summary>
+    public Task MineAsync(long blocks) => RpcAsync("anvil_mine", "0x" + blocks.ToString("x", CultureInfo.InvariantCulture));
 
     /// <summary>The block at <paramref name="number"/> (with full transactions).</summary>
     public async Task<JsonObject> BlockAsync(long number) =>
