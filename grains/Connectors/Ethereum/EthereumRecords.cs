@@ -1,11 +1,13 @@
 using System.Globalization;
-using System.Text.Json;
 using Apperate.Actors.Datasets;
+using Nethereum.Hex.HexTypes;
+using Nethereum.RPC.Eth.DTOs;
+using EthBlock = Nethereum.RPC.Eth.DTOs.Block;
 
 namespace Apperate.Actors.Connectors.Ethereum;
 
 /// <summary>
-/// The two ETHEREUM streams and how a block from <c>eth_getBlockByNumber(n, true)</c> becomes their records.
+/// The two ETHEREUM streams and how a block from <c>eth_getBlockByNumber(n, true)</c> (Nethereum's <see cref="BlockWithTransactions"/>) becomes their records.
 /// </summary>
 /// <remarks>
 /// Every record is indexed by its position in the chain, never by a hash: <c>blocks</c> by <c>number</c>,
@@ -40,65 +42,60 @@ public static class EthereumRecords
 
     /// <summary>The block's number, hash and parent hash.</summary>
     /// <exception cref="FormatException">The block lacks them.</exception>
-    public static (long Number, string Hash, string ParentHash) Header(JsonElement block) =>
-        (HexQuantity.ToInt64(Text(block, "number")), Required(block, "hash"), Required(block, "parentHash"));
+    public static (long Number, string Hash, string ParentHash) Header(EthBlock block) =>
+        (EthereumNode.ToInt64(block.Number, "number"), Required(block.BlockHash, "hash"), Required(block.ParentHash, "parentHash"));
 
     /// <summary>The <c>blocks</c> record of a block.</summary>
-    public static RecordRow Block(JsonElement block)
+    public static RecordRow Block(BlockWithTransactions block)
     {
-        var number = HexQuantity.ToInt64(Text(block, "number"));
+        var number = EthereumNode.ToInt64(block.Number, "number");
         var (time, epochMs) = Timestamp(block);
-        var count = block.TryGetProperty("transactions", out var txs) && txs.ValueKind == JsonValueKind.Array ? txs.GetArrayLength() : 0;
         object?[] values =
         [
-            number, time, Required(block, "hash"), Required(block, "parentHash"), Text(block, "miner"),
-            Int(block, "gasUsed"), Int(block, "gasLimit"), Amount(block, "baseFeePerGas"), Amount(block, "difficulty"),
-            Int(block, "size"), (long)count,
+            number, time, Required(block.BlockHash, "hash"), Required(block.ParentHash, "parentHash"), block.Miner,
+            Int(block.GasUsed, "gasUsed"), Int(block.GasLimit, "gasLimit"), Amount(block.BaseFeePerGas), Amount(block.Difficulty),
+            Int(block.Size, "size"), (long)(block.Transactions?.Length ?? 0),
         ];
         return new RecordRow(number.ToString(CultureInfo.InvariantCulture), "", epochMs, values, null);
     }
 
     /// <summary>The <c>transactions</c> records of a block fetched with full transactions, in block order.</summary>
-    public static RecordRow[] TransactionsOf(JsonElement block)
+    public static RecordRow[] TransactionsOf(BlockWithTransactions block)
     {
-        if (!block.TryGetProperty("transactions", out var txs) || txs.ValueKind != JsonValueKind.Array || txs.GetArrayLength() == 0) return [];
-        var number = HexQuantity.ToInt64(Text(block, "number"));
+        if (block.Transactions is not { Length: > 0 } txs) return [];
+        var number = EthereumNode.ToInt64(block.Number, "number");
         var key = number.ToString(CultureInfo.InvariantCulture);
-        var blockHash = Required(block, "hash");
+        var blockHash = Required(block.BlockHash, "hash");
         var (time, epochMs) = Timestamp(block);
-        var rows = new RecordRow[txs.GetArrayLength()];
-        var i = 0;
-        foreach (var tx in txs.EnumerateArray())
+        var rows = new RecordRow[txs.Length];
+        for (var i = 0; i < txs.Length; i++)
         {
-            if (tx.ValueKind != JsonValueKind.Object)
-                throw new FormatException($"block {number} lists transaction hashes only: it was not fetched with full transactions");
-            var index = HexQuantity.ToInt64(Text(tx, "transactionIndex"));
+            var tx = txs[i] ?? throw new FormatException($"block {number} has an empty transaction");
+            var index = EthereumNode.ToInt64(tx.TransactionIndex, "transactionIndex");
             object?[] values =
             [
-                number, index, time, Required(tx, "hash"), blockHash, Text(tx, "from"), Text(tx, "to"),
-                Amount(tx, "value"), Int(tx, "gas"), Amount(tx, "gasPrice"), Amount(tx, "maxFeePerGas"),
-                Amount(tx, "maxPriorityFeePerGas"), Int(tx, "nonce"), Int(tx, "type"), Text(tx, "input"),
+                number, index, time, Required(tx.TransactionHash, "hash"), blockHash, tx.From, tx.To,
+                Amount(tx.Value), Int(tx.Gas, "gas"), Amount(tx.GasPrice), Amount(tx.MaxFeePerGas),
+                Amount(tx.MaxPriorityFeePerGas), Int(tx.Nonce, "nonce"), Int(tx.Type, "type"), tx.Input,
             ];
-            rows[i++] = new RecordRow(key, index.ToString(CultureInfo.InvariantCulture), epochMs, values, null);
+            rows[i] = new RecordRow(key, index.ToString(CultureInfo.InvariantCulture), epochMs, values, null);
         }
         return rows;
     }
 
-    private static (string Text, long EpochMs) Timestamp(JsonElement block)
+    private static (string Text, long EpochMs) Timestamp(EthBlock block)
     {
-        var seconds = HexQuantity.ToInt64(Text(block, "timestamp"));
+        var seconds = EthereumNode.ToInt64(block.Timestamp, "timestamp");
         var time = DateTimeOffset.FromUnixTimeSeconds(seconds);
         return (time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), time.ToUnixTimeMilliseconds());
     }
 
-    private static string? Text(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string Required(string? value, string name) => value ?? throw new FormatException($"'{name}' is missing");
 
-    private static string Required(JsonElement o, string name) => Text(o, name) ?? throw new FormatException($"'{name}' is missing");
+    private static object? Int(HexBigInteger? quantity, string name) => quantity is null ? null : EthereumNode.ToInt64(quantity, name);
 
-    private static object? Int(JsonElement o, string name) => Text(o, name) is { } hex ? HexQuantity.ToInt64(hex) : null;
-
-    private static object? Amount(JsonElement o, string name) => Text(o, name) is { } hex ? HexQuantity.ToDecimalString(hex) : null;
+    /// <summary>Wei and other amounts past 64 bits: the exact decimal text.</summary>
+    private static object? Amount(HexBigInteger? quantity) => quantity?.Value.ToString(CultureInfo.InvariantCulture);
 
     private static SourceStream Stream(string id, string key, string? subkey, (string Name, PropertyType Type)[] columns)
     {

@@ -1,13 +1,11 @@
-using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Apperate.Actors.Datasets;
 using Microsoft.Extensions.Logging;
 
 namespace Apperate.Actors.Connectors.Ethereum;
 
 /// <summary>
-/// ETHEREUM: blocks or transactions from a JSON-RPC node. Over HTTP the head is polled every <c>pollIntervalMs</c>;
+/// ETHEREUM: blocks or transactions from a JSON-RPC node, read with Nethereum (<see cref="EthereumNode"/>). Over HTTP the head is polled every <c>pollIntervalMs</c>;
 /// over WebSocket the run subscribes to <c>newHeads</c> and reads as soon as a head is announced (polling as well,
 /// so a lost notification only delays).
 /// </summary>
@@ -36,9 +34,9 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
     public async Task<SourceStream[]> DiscoverAsync(string configJson, CancellationToken cancellationToken)
     {
         var config = EthereumConfig.Parse(configJson);
-        await using var client = JsonRpcClient.Create(config.Url);
-        var chainId = await ChainIdAsync(client, cancellationToken);
-        LogDiscovered(config.Url, chainId);
+        await using var node = EthereumNode.Connect(config.Url);
+        var chainId = await node.ChainIdAsync(cancellationToken);
+        LogDiscovered(config.Url, chainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return EthereumRecords.All;
     }
 
@@ -53,38 +51,41 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
             _ => throw new ConnectorSourceException($"'{run.Stream.Id}' is not a stream this connector reads", fatal: true),
         };
         var tracker = ChainTracker.FromCheckpoint(run.Checkpoint);
-        await using var client = JsonRpcClient.Create(config.Url);
-        var chainId = await ChainIdAsync(client, cancellationToken);
-        if (config.IsWebSocket) await Rpc(client, "eth_subscribe", ["newHeads"], cancellationToken);
+        await using var node = EthereumNode.Connect(config.Url);
+        var chainId = await node.ChainIdAsync(cancellationToken);
+        if (config.IsWebSocket) await node.SubscribeNewHeadsAsync(cancellationToken);
 
         long next;
         if (tracker.Last is { } last) next = last + 1;
         else if (config.StartBlock is { } start) next = start;
-        else next = Math.Max(0, await HeadAsync(client, cancellationToken) - config.Confirmations);
-        LogReading(config.Url, chainId, run.Stream.Id, next);
+        else next = Math.Max(0, await node.HeadAsync(cancellationToken) - config.Confirmations);
+        LogReading(config.Url, chainId.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Stream.Id, next);
 
         var columns = run.Stream.Columns;
         var rows = new List<RecordRow>();
         var deletes = new List<string>();
+        var ahead = new BlockPrefetch(node, cancellationToken);
         while (true)
         {
-            var confirmed = await HeadAsync(client, cancellationToken) - config.Confirmations;
+            var confirmed = await node.HeadAsync(cancellationToken) - config.Confirmations;
             var blocks = 0;
             var reorgAt = -1L;
             var unavailable = false;
             while (next <= confirmed && blocks < MaxBatchBlocks && rows.Count < MaxBatchRows)
             {
-                var block = await Rpc(client, "eth_getBlockByNumber", [HexQuantity.From(next), true], cancellationToken);
-                if (block.ValueKind != JsonValueKind.Object)
+                var block = await ahead.GetAsync(next, confirmed);
+                if (block is null)
                 {
                     // Not served yet although the head says so (a load-balanced node): wait like at the head.
                     unavailable = true;
+                    ahead.Clear();
                     break;
                 }
                 var (number, hash, parentHash) = Decode(next, () => EthereumRecords.Header(block));
                 if (!tracker.Extends(number, parentHash))
                 {
                     reorgAt = number;
+                    ahead.Clear();
                     break;
                 }
                 if (tracker.Replaces(number)) deletes.Add(number.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -105,34 +106,31 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
 
             if (reorgAt >= 0)
             {
-                var ancestor = await CommonAncestorAsync(client, tracker, cancellationToken);
+                var ancestor = await CommonAncestorAsync(node, tracker, cancellationToken);
                 LogReorg(config.Url, reorgAt, ancestor, tracker.Last ?? -1);
                 next = tracker.RewindTo(ancestor);
                 continue;
             }
             if (!unavailable && next <= confirmed) continue;
-            await WaitForHeadAsync(client, config.PollInterval, cancellationToken);
+            await WaitForHeadAsync(node, config.PollInterval, cancellationToken);
         }
     }
 
     /// <summary>The newest block in the tracker's window whose hash the node still has; one before the window when none.</summary>
-    private static async Task<long> CommonAncestorAsync(JsonRpcClient client, ChainTracker tracker, CancellationToken cancellationToken)
+    private static async Task<long> CommonAncestorAsync(EthereumNode node, ChainTracker tracker, CancellationToken cancellationToken)
     {
         var oldest = -1L;
         foreach (var number in tracker.NewestFirst())
         {
             oldest = number;
-            var block = await Rpc(client, "eth_getBlockByNumber", [HexQuantity.From(number), false], cancellationToken);
-            if (block.ValueKind == JsonValueKind.Object && block.TryGetProperty("hash", out var hash)
-                && string.Equals(hash.GetString(), tracker.HashOf(number), StringComparison.OrdinalIgnoreCase))
-                return number;
+            if (string.Equals(await node.HashOfAsync(number, cancellationToken), tracker.HashOf(number), StringComparison.OrdinalIgnoreCase)) return number;
         }
         return oldest - 1;
     }
 
-    private static async Task WaitForHeadAsync(JsonRpcClient client, TimeSpan pollInterval, CancellationToken cancellationToken)
+    private static async Task WaitForHeadAsync(EthereumNode node, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
-        if (client.Notifications is not { } heads)
+        if (node.NewHeads is not { } heads)
         {
             await Task.Delay(pollInterval, cancellationToken);
             return;
@@ -149,42 +147,10 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new ConnectorSourceException($"lost the connection to {client.Url}: {ex.Message}", fatal: false, ex);
+            throw new ConnectorSourceException($"lost the connection to {node.Url}: {ex.Message}", fatal: false, ex);
         }
         // One read covers every head announced so far.
         while (heads.TryRead(out _)) { }
-    }
-
-    private static async Task<string> ChainIdAsync(JsonRpcClient client, CancellationToken cancellationToken)
-    {
-        var result = await Rpc(client, "eth_chainId", [], cancellationToken);
-        if (result.ValueKind != JsonValueKind.String || !HexQuantity.TryParse(result.GetString(), out var id))
-            throw new ConnectorSourceException($"{client.Url} is not an Ethereum node: eth_chainId answered {result.GetRawText()}", fatal: true);
-        return id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<long> HeadAsync(JsonRpcClient client, CancellationToken cancellationToken)
-    {
-        var result = await Rpc(client, "eth_blockNumber", [], cancellationToken);
-        return Decode(-1, () => HexQuantity.ToInt64(result.ValueKind == JsonValueKind.String ? result.GetString() : null));
-    }
-
-    /// <summary>One call, with the node's failures in the connector's terms: JSON-RPC errors are fatal, I/O is retried.</summary>
-    private static async Task<JsonElement> Rpc(JsonRpcClient client, string method, object?[] parameters, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await client.CallAsync(method, parameters, cancellationToken);
-        }
-        catch (JsonRpcException ex)
-        {
-            // -32601 (method not found) and -32602 (invalid params) will not change on a retry; anything else might.
-            throw new ConnectorSourceException($"{client.Url}: {ex.Message}", fatal: ex.Code is -32601 or -32602, ex);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or WebSocketException or TimeoutException or IOException or JsonException or FormatException)
-        {
-            throw new ConnectorSourceException($"cannot reach {client.Url}: {ex.Message}", fatal: false, ex);
-        }
     }
 
     private static T Decode<T>(long number, Func<T> decode)
