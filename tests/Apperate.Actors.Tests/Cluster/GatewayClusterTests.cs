@@ -52,6 +52,23 @@ public sealed class GatewayClusterTests(MariaDbServer server) : IClassFixture<Ma
             var csv = (await api.Get($"/v1/data/{Ws}/{prices}/A?last=2&format=csv")).Expect(200);
             Assert.Equal("sym,d,px\nA,2024-01-03,2.5\nA,2024-01-02,1.5\n", csv.Body.Replace("\r\n", "\n"));
 
+            // A view joining two datasets, read through the gateway and every silo alike (the MariaDB store's SQL).
+            var names = Api.UniqueId("names");
+            await api.CreateDataset(names, "sym", null, null, ("sym", "string"), ("name", "string"));
+            await api.WriteNow(names, """[{"sym":"A","name":"Alpha"},{"sym":"B","name":"Beta"}]""");
+            var view = Api.UniqueId("named");
+            (await api.Post($"/v1/views/{Ws}", new System.Text.Json.Nodes.JsonObject
+            {
+                ["viewId"] = view,
+                ["sql"] = $"SELECT p.sym, p.d, p.px, n.name FROM {Ws}.`{prices}` p LEFT JOIN `{names}` n ON n.sym = p.sym WHERE p.d >= '2024-01-02';",
+            }.ToJsonString())).Expect(201);
+            const string named = """[{"sym":"A","d":"2024-01-03","px":2.5,"name":"Alpha"},{"sym":"A","d":"2024-01-02","px":1.5,"name":"Alpha"}]""";
+            Assert.Equal(named, (await api.Data($"{view}/A?last=5")).ToJsonString());
+            foreach (var silo in silos) Assert.Equal(named, (await silo.Api.Data($"{view}/A?last=5")).ToJsonString());
+            (await api.Delete($"/v1/datasets/{Ws}/{names}")).Expect(409);
+            (await api.Delete($"/v1/views/{Ws}/{view}")).Expect(200);
+            foreach (var silo in silos) (await silo.Api.Get($"/v1/data/{Ws}/{view}/A")).Expect(404);
+
             // Batch loads: a synchronous job with a rejected line, then one in the background.
             var load = (await api.Send(HttpMethod.Post, $"/v1/data/{Ws}/{prices}", Api.Content("sym,d,px\nC,2024-01-02,3\nC,2024-01-03,oops\nD,2024-01-02,4\n", "text/csv"))).Expect(200);
             Assert.Equal((3, 2, 1), (load.Json["received"]!.GetValue<int>(), load.Json["ingested"]!.GetValue<int>(), load.Json["invalid"]!.GetValue<int>()));
