@@ -40,6 +40,13 @@ public sealed class MySqlRecordStoreTests(MySqlStoreFixture fixture) : RecordSto
         return store;
     }
 
+    protected override IRecordStore CreateStore(TimeSpan viewTimeLimit)
+    {
+        var store = new MySqlRecordStore(fixture.ConnectionString) { ViewTimeLimit = viewTimeLimit };
+        stores.Add(store);
+        return store;
+    }
+
     public void Dispose()
     {
         foreach (var store in stores) store.Dispose();

@@ -1,4 +1,5 @@
 using Apperate.Actors.Datasets;
+using Apperate.Actors.Storage;
 using Apperate.Actors.Views;
 
 namespace Apperate.Actors.Tests.Storage;
@@ -122,6 +123,25 @@ public abstract partial class RecordStoreContract
         var rows = await QueryView(outer, new KeySelector("V2", null));
         Assert.Equal([["V2", DayText(9), 50L], ["V2", DayText(3), 10L]], Values(rows));
         Assert.Equal([Day(9), Day(3)], rows.Select(r => r.Date));
+    }
+
+    /// <summary>A store on this test's database whose view queries may run only <paramref name="viewTimeLimit"/>.</summary>
+    protected abstract IRecordStore CreateStore(TimeSpan viewTimeLimit);
+
+    [Fact]
+    public async Task A_view_query_past_the_time_limit_is_a_400_and_the_store_keeps_answering()
+    {
+        var catalog = await SeedCars();
+        var rows = Enumerable.Range(0, 2_000).Select(i => Row("K" + i, i, "K" + i, "make", (long)i)).ToArray();
+        await Store.WriteAsync(Cars.TableName, [new RecordBatch(["vin", "make", "year"], rows, DuplicateKeyHandling.Ignore)], 1);
+        // ON 1 = 1 binds (a literal condition): an 8-billion-row cross join that only the time limit stops.
+        var cross = BindView(catalog, "SELECT a.vin, COUNT(*) AS n FROM CARS a JOIN CARS b ON 1 = 1 JOIN CARS c ON 1 = 1 GROUP BY a.vin");
+        var limited = CreateStore(TimeSpan.FromMilliseconds(300));
+        var error = await Assert.ThrowsAsync<ApperateException>(() => limited.QueryViewAsync(cross, KeySelector.All, Everything));
+        Assert.Equal(ErrorKind.Invalid, error.Kind);
+        Assert.Contains("ran longer than 0.3 s", error.Message, StringComparison.Ordinal);
+        var join = BindView(catalog, "SELECT a.vin, c.date FROM CARS a JOIN CAR_ACCIDENTS c ON c.vin = a.vin");
+        Assert.Equal(2, (await limited.QueryViewAsync(join, new KeySelector("V1", null), Everything)).Length);
     }
 
     [Fact]

@@ -21,6 +21,13 @@ public sealed class SqliteRecordStoreTests : RecordStoreContract, IDisposable
         return store;
     }
 
+    protected override IRecordStore CreateStore(TimeSpan viewTimeLimit)
+    {
+        var store = new SqliteRecordStore(DatabasePath) { ViewTimeLimit = viewTimeLimit };
+        stores.Add(store);
+        return store;
+    }
+
     public void Dispose()
     {
         foreach (var store in stores) store.Dispose();

@@ -212,8 +212,8 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
         return [.. Text.ReadRows(reader, plan)];
     }
 
-    /// <summary>How long a view's query may run (MariaDB's <c>max_statement_time</c>).</summary>
-    public static TimeSpan ViewTimeLimit { get; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long a view's query may run (MariaDB's <c>max_statement_time</c>; 5 s unless set).</summary>
+    public TimeSpan ViewTimeLimit { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>MariaDB's ER_STATEMENT_TIMEOUT ("max_statement_time exceeded").</summary>
     private const int MariaDbStatementTimeout = 1969;
@@ -234,7 +234,7 @@ public sealed partial class MySqlRecordStore : IRecordStore, IAlertStore, IDispo
         }
         catch (MySqlException e) when ((int)e.ErrorCode == MariaDbStatementTimeout || e.ErrorCode == MySqlErrorCode.QueryTimeout)
         {
-            throw ApperateException.Invalid("view", $"the query ran longer than {ViewTimeLimit.TotalSeconds:0} s; select keys or a date range");
+            throw ApperateException.Invalid("view", $"the query ran longer than {ViewTimeLimit.TotalSeconds:0.###} s; select keys or a date range");
         }
     }
 

@@ -17,8 +17,8 @@ public sealed partial class SqliteRecordStore
         "like", "row_number",
     };
 
-    /// <summary>How long a view's query may run.</summary>
-    public static TimeSpan ViewTimeLimit { get; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long a view's query may run (5 s unless set).</summary>
+    public TimeSpan ViewTimeLimit { get; init; } = TimeSpan.FromSeconds(5);
 
     private string? readOnlyConnectionString;
 
