@@ -63,7 +63,29 @@ public static class ConnectorSchemas
               "default": "latest"
             },
             "confirmations": { "type": "integer", "minimum": 0, "default": 0 },
-            "pollIntervalMs": { "type": "integer", "minimum": 100, "default": 1000 }
+            "pollIntervalMs": { "type": "integer", "minimum": 100, "default": 1000 },
+            "address": {
+              "description": "logs: the contract address, or several; every contract when absent",
+              "anyOf": [
+                { "type": "string", "pattern": "^0x[0-9a-fA-F]{40}$" },
+                { "type": "array", "items": { "type": "string", "pattern": "^0x[0-9a-fA-F]{40}$" } }
+              ]
+            },
+            "topics": {
+              "description": "logs: eth_getLogs topic filters by position: null (any), a topic, or a list of alternatives",
+              "type": "array",
+              "items": {
+                "anyOf": [
+                  { "type": "null" },
+                  { "type": "string", "pattern": "^0x[0-9a-fA-F]{64}$" },
+                  { "type": "array", "items": { "type": "string", "pattern": "^0x[0-9a-fA-F]{64}$" } }
+                ]
+              }
+            },
+            "abi": {
+              "description": "logs: the event to decode into columns: a signature such as Transfer(address indexed from, address indexed to, uint256 value), or a JSON ABI event (an object, or an array holding one)",
+              "anyOf": [{ "type": "string", "minLength": 1 }, { "type": "object" }, { "type": "array" }]
+            }
           },
           "required": ["url"]
         }

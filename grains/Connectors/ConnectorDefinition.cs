@@ -118,6 +118,9 @@ public static class ConnectorRequests
         ConnectorSchemaValidator.ApplyDefaults(schema, body);
         ConnectorSchemaValidator.Validate(schema, body, "", errors);
 
+        // Beyond the schema: an ETHEREUM event ABI must parse (the schema only says it is text or JSON).
+        if (type == ConnectorSchemas.Ethereum && body["config"] is JsonObject ethereum) Ethereum.EthereumConfig.Check(ethereum, errors);
+
         // Beyond the schema: records need a dataset with a valid id.
         string? datasetId = null;
         if (body["datasetId"] is JsonValue d && d.TryGetValue<string>(out var id))

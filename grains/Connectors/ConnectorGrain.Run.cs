@@ -147,6 +147,7 @@ public sealed partial class ConnectorGrain
                 // Written even when canceled meanwhile: a batch taken from the source is stored (or durably on the
                 // dataset's record stream), then checkpointed; a crash in between reads it again, onto the same keys.
                 if (batch.ReplacedKeys is { Length: > 0 } replaced) await DeleteKeysAsync(definition, replaced);
+                if (batch.ReplacedFrom is { } from) await DeleteFromAsync(definition, from);
                 await WriteBatchAsync(definition, batch.Records);
                 State.Checkpoint = batch.Checkpoint ?? State.Checkpoint;
                 State.Stats = State.Stats with
@@ -211,6 +212,10 @@ public sealed partial class ConnectorGrain
         var dataset = GrainFactory.GetGrain<IDatasetGrain>(Names.DatasetKey(State.Workspace!, definition.DatasetId));
         foreach (var key in keys) await dataset.DeleteRecordsAsync(new KeySelector(key, null), null, null);
     }
+
+    /// <summary>Deletes every record dated at or after <paramref name="from"/> (epoch ms), of every key, before the replacements are written.</summary>
+    private Task DeleteFromAsync(ConnectorDefinition definition, long from) =>
+        GrainFactory.GetGrain<IDatasetGrain>(Names.DatasetKey(State.Workspace!, definition.DatasetId)).DeleteRecordsAsync(KeySelector.All, from, null);
 
     private async Task FailAsync(string reason)
     {

@@ -55,7 +55,11 @@ public sealed record SourceStream(
 /// Keys whose stored records are deleted before <paramref name="Records"/> are written: records the source replaces
 /// wholesale (the blocks of an orphaned chain), whose new versions may have other subkeys or dates.
 /// </param>
-public sealed record SourceBatch(RecordBatch Records, string? Checkpoint, string[]? ReplacedKeys = null);
+/// <param name="ReplacedFrom">
+/// A date (epoch ms): the stored records of every key dated at or after it are deleted before <paramref name="Records"/>
+/// are written — for records keyed otherwise than by what a source replaces (contract logs of an orphaned chain).
+/// </param>
+public sealed record SourceBatch(RecordBatch Records, string? Checkpoint, string[]? ReplacedKeys = null, long? ReplacedFrom = null);
 
 /// <summary>What a run reads.</summary>
 /// <param name="ConfigJson">The connector's configuration.</param>

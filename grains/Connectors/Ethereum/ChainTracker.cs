@@ -17,6 +17,7 @@ public sealed class ChainTracker
     public const int Window = 128;
 
     private readonly SortedList<long, string> _hashes = [];
+    private readonly Dictionary<long, long> _timestamps = [];
 
     /// <summary>The last block read, or null before the first.</summary>
     public long? Last => _hashes.Count == 0 ? null : _hashes.Keys[^1];
@@ -40,12 +41,22 @@ public sealed class ChainTracker
     /// <summary>True when the records of block <paramref name="number"/> replace ones stored from an orphaned chain.</summary>
     public bool Replaces(long number) => number <= ReplaceThrough;
 
-    /// <summary>Records block <paramref name="number"/> as read.</summary>
-    public void Add(long number, string hash)
+    /// <summary>Records block <paramref name="number"/> as read (with its timestamp in Unix seconds, when known).</summary>
+    public void Add(long number, string hash, long? timestamp = null)
     {
-        while (_hashes.Count > 0 && _hashes.Keys[^1] >= number) _hashes.RemoveAt(_hashes.Count - 1);
+        while (_hashes.Count > 0 && _hashes.Keys[^1] >= number) Forget(_hashes.Count - 1);
         _hashes[number] = hash;
-        while (_hashes.Count > Window) _hashes.RemoveAt(0);
+        if (timestamp is { } t) _timestamps[number] = t;
+        while (_hashes.Count > Window) Forget(0);
+    }
+
+    /// <summary>The stored timestamp (Unix seconds) of block <paramref name="number"/>, if known.</summary>
+    public long? TimestampOf(long number) => _timestamps.TryGetValue(number, out var t) ? t : null;
+
+    private void Forget(int index)
+    {
+        _timestamps.Remove(_hashes.Keys[index]);
+        _hashes.RemoveAt(index);
     }
 
     /// <summary>
@@ -55,15 +66,16 @@ public sealed class ChainTracker
     public long RewindTo(long ancestor)
     {
         if (Last is { } last) ReplaceThrough = Math.Max(ReplaceThrough, last);
-        while (_hashes.Count > 0 && _hashes.Keys[^1] > ancestor) _hashes.RemoveAt(_hashes.Count - 1);
+        while (_hashes.Count > 0 && _hashes.Keys[^1] > ancestor) Forget(_hashes.Count - 1);
         return ancestor + 1;
     }
 
-    /// <summary>The checkpoint text: <c>{"number","hash","replaceThrough","recent":[[number,hash]…]}</c>.</summary>
+    /// <summary>The checkpoint text: <c>{"number","hash","replaceThrough","recent":[[number,hash(,timestamp)]…]}</c>.</summary>
     public string ToCheckpoint()
     {
         var recent = new JsonArray();
-        foreach (var (number, hash) in _hashes) recent.Add(new JsonArray(number, hash));
+        foreach (var (number, hash) in _hashes)
+            recent.Add(_timestamps.TryGetValue(number, out var t) ? new JsonArray(number, hash, t) : new JsonArray(number, hash));
         return new JsonObject
         {
             ["number"] = Last,
@@ -80,9 +92,13 @@ public sealed class ChainTracker
         if (string.IsNullOrEmpty(checkpoint)) return tracker;
         var root = JsonNode.Parse(checkpoint)!.AsObject();
         foreach (var entry in root["recent"]?.AsArray() ?? [])
-            tracker._hashes[entry![0]!.GetValue<long>()] = entry[1]!.GetValue<string>();
-        if (tracker._hashes.Count == 0 && root["number"]?.GetValue<long>() is { } number && root["hash"]?.GetValue<string>() is { } hash)
-            tracker._hashes[number] = hash;
+        {
+            var number = entry![0]!.GetValue<long>();
+            tracker._hashes[number] = entry[1]!.GetValue<string>();
+            if (entry.AsArray().Count > 2) tracker._timestamps[number] = entry[2]!.GetValue<long>();
+        }
+        if (tracker._hashes.Count == 0 && root["number"]?.GetValue<long>() is { } last && root["hash"]?.GetValue<string>() is { } hash)
+            tracker._hashes[last] = hash;
         tracker.ReplaceThrough = root["replaceThrough"]?.GetValue<long>() ?? -1;
         return tracker;
     }

@@ -74,6 +74,40 @@ public sealed class EthereumNode : IAsyncDisposable
     public async Task<string?> HashOfAsync(long number, CancellationToken cancellationToken) =>
         (await CallAsync<BlockWithTransactionHashes?>(() => _web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new HexBigInteger(number)), cancellationToken))?.BlockHash;
 
+    /// <summary>The header of block <paramref name="number"/> (hash, parent hash, timestamp), or null when the node does not have it.</summary>
+    public Task<BlockWithTransactionHashes?> HeaderAsync(long number, CancellationToken cancellationToken) =>
+        CallAsync<BlockWithTransactionHashes?>(() => _web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new HexBigInteger(number)), cancellationToken);
+
+    /// <summary>
+    /// The logs of blocks <paramref name="from"/>…<paramref name="to"/> (<c>eth_getLogs</c>) of <paramref name="addresses"/>
+    /// (every contract when empty) matching <paramref name="topics"/>; null when the node answers that the range holds
+    /// too many logs (the caller asks again for a smaller one).
+    /// </summary>
+    public async Task<FilterLog[]?> LogsAsync(long from, long to, string[] addresses, string[]?[] topics, CancellationToken cancellationToken)
+    {
+        var filter = new NewFilterInput
+        {
+            FromBlock = new BlockParameter(new HexBigInteger(from)),
+            ToBlock = new BlockParameter(new HexBigInteger(to)),
+            Address = addresses.Length == 0 ? null : addresses,
+            Topics = topics.Length == 0 ? null : [.. topics.Select(t => t is null ? null : t.Length == 1 ? (object)t[0] : t)],
+        };
+        try
+        {
+            return await CallAsync(() => _web3.Eth.Filters.GetLogs.SendRequestAsync(filter), cancellationToken);
+        }
+        catch (ConnectorSourceException ex) when (ex.InnerException is RpcResponseException { RpcError: { } error } && TooManyLogs(error))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>How nodes say a log range is too large: -32005 (Infura and others), or the words geth, Alchemy and others use.</summary>
+    private static bool TooManyLogs(RpcError error) =>
+        error.Code == -32005
+        || error.Message is { } m && (m.Contains("more than", StringComparison.OrdinalIgnoreCase) || m.Contains("too many", StringComparison.OrdinalIgnoreCase)
+                                      || m.Contains("exceed", StringComparison.OrdinalIgnoreCase) || m.Contains("range", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Subscribes to <c>newHeads</c> (WebSocket only).</summary>
     public Task SubscribeNewHeadsAsync(CancellationToken cancellationToken) =>
         _socket is null

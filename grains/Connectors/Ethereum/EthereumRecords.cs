@@ -37,8 +37,49 @@ public static class EthereumRecords
         ("nonce", PropertyType.Integer), ("type", PropertyType.Integer), ("input", PropertyType.String),
     ]);
 
-    /// <summary>Both streams, in the order discovery lists them.</summary>
-    public static readonly SourceStream[] All = [Blocks, Transactions];
+    /// <summary>The columns every record of the <c>logs</c> stream has, before the event's own.</summary>
+    private static readonly (string Name, PropertyType Type)[] LogBase =
+    [
+        ("address", PropertyType.String), ("logId", PropertyType.String), ("timestamp", PropertyType.DateTime),
+        ("blockNumber", PropertyType.Integer), ("blockHash", PropertyType.String), ("transactionHash", PropertyType.String),
+        ("transactionIndex", PropertyType.Integer), ("logIndex", PropertyType.Integer), ("topic0", PropertyType.String),
+        ("topic1", PropertyType.String), ("topic2", PropertyType.String), ("topic3", PropertyType.String), ("data", PropertyType.String),
+    ];
+
+    /// <summary>The names an event's parameters cannot take.</summary>
+    public static readonly IReadOnlyCollection<string> LogColumnNames = [.. LogBase.Select(c => c.Name)];
+
+    /// <summary>
+    /// The stream of contract event logs: key = the contract's address, subkey = <c>logId</c> (<c>txHash:logIndex</c>),
+    /// date = the block's timestamp; with an event ABI, its parameters as columns after the raw ones.
+    /// </summary>
+    public static SourceStream Logs(EventAbi? abi) =>
+        Stream("logs", "address", "logId", [.. LogBase, .. (abi?.Columns ?? []).Select(c => (c.Name, c.Type))]);
+
+    /// <summary>The streams, in the order discovery lists them (the logs stream's columns follow the config's ABI).</summary>
+    public static SourceStream[] All(EventAbi? abi) => [Blocks, Transactions, Logs(abi)];
+
+    /// <summary>The <c>logs</c> record of a log in a block dated <paramref name="epochSeconds"/>.</summary>
+    /// <exception cref="FormatException">The log lacks its position.</exception>
+    public static RecordRow Log(FilterLog log, long epochSeconds, EventAbi? abi)
+    {
+        var time = DateTimeOffset.FromUnixTimeSeconds(epochSeconds);
+        var address = Required(log.Address, "address").ToLowerInvariant();
+        var txHash = Required(log.TransactionHash, "transactionHash");
+        var logIndex = EthereumNode.ToInt64(log.LogIndex, "logIndex");
+        var topics = (log.Topics ?? []).Select(t => t?.ToString()?.ToLowerInvariant()).ToArray();
+        var logId = txHash + ":" + logIndex.ToString(CultureInfo.InvariantCulture);
+        object?[] raw =
+        [
+            address, logId, time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            EthereumNode.ToInt64(log.BlockNumber, "blockNumber"), log.BlockHash, txHash, Int(log.TransactionIndex, "transactionIndex"), logIndex,
+            Topic(topics, 0), Topic(topics, 1), Topic(topics, 2), Topic(topics, 3), log.Data,
+        ];
+        object?[] decoded = abi is null ? [] : abi.Decode([.. topics.Select(t => t ?? "")], log.Data) ?? new object?[abi.Inputs.Count];
+        return new RecordRow(address, logId, time.ToUnixTimeMilliseconds(), [.. raw, .. decoded], null);
+    }
+
+    private static string? Topic(string?[] topics, int index) => index < topics.Length ? topics[index] : null;
 
     /// <summary>The block's number, hash and parent hash.</summary>
     /// <exception cref="FormatException">The block lacks them.</exception>

@@ -37,7 +37,7 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
         await using var node = EthereumNode.Connect(config.Url);
         var chainId = await node.ChainIdAsync(cancellationToken);
         LogDiscovered(config.Url, chainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return EthereumRecords.All;
+        return EthereumRecords.All(config.Abi);
     }
 
     /// <inheritdoc />
@@ -46,7 +46,7 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
         var config = EthereumConfig.Parse(run.ConfigJson);
         var transactions = run.Stream.Id switch
         {
-            "blocks" => false,
+            "blocks" or "logs" => false,
             "transactions" => true,
             _ => throw new ConnectorSourceException($"'{run.Stream.Id}' is not a stream this connector reads", fatal: true),
         };
@@ -60,6 +60,11 @@ public sealed partial class EthereumSource(ILoggerFactory loggers) : IConnectorS
         else if (config.StartBlock is { } start) next = start;
         else next = Math.Max(0, await node.HeadAsync(cancellationToken) - config.Confirmations);
         LogReading(config.Url, chainId.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Stream.Id, next);
+        if (run.Stream.Id == "logs")
+        {
+            await foreach (var batch in ReadLogsAsync(run, config, node, tracker, next, cancellationToken)) yield return batch;
+            yield break;
+        }
 
         var columns = run.Stream.Columns;
         var rows = new List<RecordRow>();

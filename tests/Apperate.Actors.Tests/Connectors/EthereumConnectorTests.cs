@@ -58,7 +58,7 @@ public sealed class EthereumConnectorTests(EthereumFixture fixture) : IClassFixt
         var blocksName = ConnectorApi.UniqueName("BLK");
         var txName = ConnectorApi.UniqueName("TXS");
         var received = await Api.StartConnector(blocksName, "ETHEREUM", blocks, Config(Anvil.HttpUrl, start), "blocks", fixture.Diagnostics);
-        Assert.Equal(["blocks", "transactions"], received["streams"]!.AsArray().Select(s => s!["id"]!.GetValue<string>()));
+        Assert.Equal(["blocks", "transactions", "logs"], received["streams"]!.AsArray().Select(s => s!["id"]!.GetValue<string>()));
         // The transactions connector listens over WebSocket (eth_subscribe newHeads).
         await Api.StartConnector(txName, "ETHEREUM", transactions, Config(Anvil.WsUrl, start), "transactions", fixture.Diagnostics);
 
