@@ -99,6 +99,31 @@ public sealed class AnvilServer : IAsyncLifetime
     /// <summary>The block number a transaction was mined in.</summary>
     public async Task<long> BlockOfAsync(string hash) => Quantity((await ReceiptAsync(hash))["blockNumber"]!.GetValue<string>());
 
+    /// <summary>
+    /// Deploys a contract whose every call emits one event with <paramref name="topic"/> (64 hex digits) as its first
+    /// topic: topic1 = the caller, topic2 = the call's first 32-byte word, data = its second word — an ERC-20 style
+    /// <c>Transfer(from, to, value)</c> or <c>Approval(owner, spender, value)</c>. Returns its address (lower case).
+    /// </summary>
+    /// <remarks>
+    /// Runtime code (49 bytes): PUSH1 0x20 CALLDATALOAD PUSH1 0 MSTORE PUSH1 0 CALLDATALOAD CALLER PUSH32 topic
+    /// PUSH1 0x20 PUSH1 0 LOG3 STOP; the creation code copies it out and returns it: PUSH1 0x31 DUP1 PUSH1 0x0b PUSH1 0
+    /// CODECOPY PUSH1 0 RETURN.
+    /// </remarks>
+    public async Task<string> DeployEmitterAsync(string topic)
+    {
+        var runtime = "60203560005260003533" + "7f" + topic + "60206000a300";
+        var creation = "0x6031" + "80" + "600b" + "6000" + "39" + "6000" + "f3" + runtime;
+        var hash = (await RpcAsync("eth_sendTransaction", new JsonObject { ["from"] = Accounts[0], ["data"] = creation, ["gas"] = "0x100000" }))!.GetValue<string>();
+        return (await ReceiptAsync(hash))["contractAddress"]!.GetValue<string>().ToLowerInvariant();
+    }
+
+    /// <summary>Calls an emitter from <paramref name="from"/>: an event to <paramref name="to"/> of <paramref name="value"/>; returns the transaction hash.</summary>
+    public async Task<string> EmitAsync(string contract, string from, string to, BigInteger value)
+    {
+        var data = "0x" + to[2..].PadLeft(64, '0') + value.ToString("x", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0').PadLeft(64, '0');
+        return (await RpcAsync("eth_sendTransaction", new JsonObject { ["from"] = from, ["to"] = contract, ["data"] = data, ["gas"] = "0x100000" }))!.GetValue<string>();
+    }
+
     /// <summary>Decodes a quantity.</summary>
     public static long Quantity(string hex) => long.Parse(hex.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 

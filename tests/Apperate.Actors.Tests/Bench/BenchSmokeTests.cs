@@ -133,10 +133,13 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         Assert.False(viewScenario.TryGetProperty("error", out _), $"scenario view-join-last1: {viewScenario}{Environment.NewLine}{log}");
         Assert.Equal(2, viewScenario.GetProperty("targets").EnumerateArray().Count());
         Assert.True(viewScenario.GetProperty("latency").GetProperty("p99Ms").GetDouble() > 0, $"scenario view-join-last1: {viewScenario}");
-        // The ethereum group: the blocks stream backfilled from anvil (the test command installs anvil).
-        Assert.True(scenarios.TryGetValue("ethereum-blocks-backfill", out var ethereum), $"scenario ethereum-blocks-backfill is missing from the report.{Environment.NewLine}{log}");
-        Assert.False(ethereum.TryGetProperty("error", out _), $"scenario ethereum-blocks-backfill: {ethereum}{Environment.NewLine}{log}");
-        Assert.True(ethereum.GetProperty("recordsPerSecond").GetDouble() > 0, $"scenario ethereum-blocks-backfill: {ethereum}");
+        // The ethereum group: the blocks and logs streams backfilled from anvil (the test command installs anvil).
+        foreach (var id in new[] { "ethereum-blocks-backfill", "ethereum-logs-backfill" })
+        {
+            Assert.True(scenarios.TryGetValue(id, out var ethereum), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");
+            Assert.False(ethereum.TryGetProperty("error", out _), $"scenario {id}: {ethereum}{Environment.NewLine}{log}");
+            Assert.True(ethereum.GetProperty("recordsPerSecond").GetDouble() > 0, $"scenario {id}: {ethereum}");
+        }
         foreach (var id in ConditionScenarios)
         {
             Assert.True(scenarios.TryGetValue(id, out var s), $"scenario {id} is missing from the report.{Environment.NewLine}{log}");

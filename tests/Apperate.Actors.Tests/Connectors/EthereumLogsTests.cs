@@ -19,30 +19,11 @@ public sealed class EthereumLogsTests(EthereumFixture fixture) : IClassFixture<E
     private Api Api => fixture.Silo.Api;
     private AnvilServer Anvil => fixture.Anvil;
 
-    /// <summary>
-    /// A contract whose every call emits one event with the given first topic: topic1 = the caller, topic2 = the call's
-    /// first 32-byte word, data = its second word. Runtime code (49 bytes), in EVM assembly:
-    /// PUSH1 0x20 CALLDATALOAD PUSH1 0 MSTORE PUSH1 0 CALLDATALOAD CALLER PUSH32 topic PUSH1 0x20 PUSH1 0 LOG3 STOP;
-    /// the creation code copies it and returns it: PUSH1 0x31 DUP1 PUSH1 0x0b PUSH1 0 CODECOPY PUSH1 0 RETURN.
-    /// </summary>
-    private async Task<string> DeployEmitterAsync(string topic)
-    {
-        var runtime = "6020356000526000353" + "3" + "7f" + topic + "60206000a300";
-        var creation = "0x6031" + "80" + "600b" + "6000" + "39" + "6000" + "f3" + runtime;
-        var hash = (await Anvil.RpcAsync("eth_sendTransaction", new JsonObject { ["from"] = Anvil.Accounts[0], ["data"] = creation, ["gas"] = "0x100000" }))!.GetValue<string>();
-        var receipt = await Anvil.ReceiptAsync(hash);
-        return receipt["contractAddress"]!.GetValue<string>().ToLowerInvariant();
-    }
+    private Task<string> DeployEmitterAsync(string topic) => Anvil.DeployEmitterAsync(topic);
 
-    private static string Word(string hexWithoutPrefix) => hexWithoutPrefix.PadLeft(64, '0');
-
-    /// <summary>Calls the emitter from <paramref name="from"/>: an event to <paramref name="to"/> of <paramref name="value"/>; returns the block.</summary>
-    private async Task<long> EmitAsync(string contract, string from, string to, BigInteger value)
-    {
-        var data = "0x" + Word(to[2..]) + Word(value.ToString("x", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0'));
-        var hash = (await Anvil.RpcAsync("eth_sendTransaction", new JsonObject { ["from"] = from, ["to"] = contract, ["data"] = data, ["gas"] = "0x100000" }))!.GetValue<string>();
-        return await Anvil.BlockOfAsync(hash);
-    }
+    /// <summary>Calls the emitter: an event from <paramref name="from"/> to <paramref name="to"/> of <paramref name="value"/>; returns the block.</summary>
+    private async Task<long> EmitAsync(string contract, string from, string to, BigInteger value) =>
+        await Anvil.BlockOfAsync(await Anvil.EmitAsync(contract, from, to, value));
 
     private static JsonObject Config(string url, long startBlock, string address) => new()
     {
@@ -122,6 +103,51 @@ public sealed class EthereumLogsTests(EthereumFixture fixture) : IClassFixture<E
         Assert.Contains(rows, r => r!["blockNumber"]!.GetValue<long>() == kept);
         Assert.DoesNotContain(rows, r => r!["blockNumber"]!.GetValue<long>() == orphanedBlock && r["value"]!.GetValue<string>() == "3");
         (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
+    }
+
+    [Fact]
+    public async Task Ranges_the_node_refuses_as_too_many_logs_are_halved_until_it_answers()
+    {
+        var accounts = Anvil.Accounts;
+        var token = await DeployEmitterAsync(TransferTopic);
+        var start = await Anvil.BlockNumberAsync() + 1;
+        for (var i = 1; i <= 12; i++) await EmitAsync(token, accounts[1], accounts[9], i);
+        await using var node = new LimitingRpcProxy(Anvil.HttpUrl, maxLogBlocks: 4);
+        var ds = Api.UniqueId("ETH_LOGS_LIMIT");
+        var name = ConnectorApi.UniqueName("LLOGS");
+        await Api.StartConnector(name, "ETHEREUM", ds, Config(node.Url, start, token), "logs", fixture.Diagnostics);
+        var rows = await Api.WaitForRows($"{ds}/{token}?last=100", r => r.Count == 12, "the 12 transfers through a node that answers at most 4 blocks", fixture.Diagnostics);
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => i.ToString(CultureInfo.InvariantCulture)).Order(), rows.Select(r => r!["value"]!.GetValue<string>()).Order());
+        var ranges = node.Ranges;
+        Assert.Contains(ranges, r => r.Refused);
+        Assert.All(ranges.Where(r => !r.Refused), r => Assert.InRange(r.To - r.From + 1, 1, 4));
+        (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
+    }
+
+    [Fact]
+    public async Task A_kill_9_while_reading_resumes_with_no_gap_and_no_duplicate()
+    {
+        var accounts = Anvil.Accounts;
+        var token = await DeployEmitterAsync(TransferTopic);
+        var start = await Anvil.BlockNumberAsync() + 1;
+        for (var i = 1; i <= 20; i++) await EmitAsync(token, accounts[8], accounts[9], i);
+        var ds = Api.UniqueId("ETH_LOGS_KILL");
+        await using var first = new SiloProcess();
+        await first.StartAsync();
+        await first.Api.StartConnector("LOGS", "ETHEREUM", ds, Config(Anvil.HttpUrl, start, token), "logs", () => first.Tail(), wait: false);
+        await first.Api.WaitForRows($"{ds}/{token}?last=100", r => r.Count > 0, "the first transfers", () => first.Tail());
+        first.Kill();
+        await first.WaitForExitAsync(TimeSpan.FromSeconds(30), "after kill -9");
+
+        // Emitted while the silo is down: read after the restart, with everything before it.
+        for (var i = 21; i <= 30; i++) await EmitAsync(token, accounts[8], accounts[9], i);
+        await using var second = new SiloProcess(first.DataDirectory, first.Token);
+        await second.StartAsync();
+        var rows = await second.Api.WaitForRows($"{ds}/{token}?last=100", r => r.Count >= 30, "the 30 transfers", () => second.Tail());
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => i.ToString(CultureInfo.InvariantCulture)).Order(),
+            rows.Select(r => r!["value"]!.GetValue<string>()).Order());
+        Assert.Equal(30, await second.Api.RecordCount(ds));
+        (await second.Api.Put("/v1/connectors/connector/LOGS", """{"status":"stopped"}""")).Expect(200);
     }
 
     [Theory]
