@@ -35,7 +35,7 @@ public sealed class EthereumLogsTests(EthereumFixture fixture) : IClassFixture<E
     };
 
     [Fact]
-    public async Task Transfers_arrive_decoded_with_exact_values_and_other_contracts_are_left_out()
+    public async Task Transfers_and_approvals_arrive_decoded_with_exact_values_and_other_contracts_are_left_out()
     {
         var accounts = Anvil.Accounts;
         var token = await DeployEmitterAsync(TransferTopic);
@@ -71,6 +71,19 @@ public sealed class EthereumLogsTests(EthereumFixture fixture) : IClassFixture<E
         Assert.Empty(await Api.Data($"{ds}/{approvals}?last=10"));
         Assert.Equal(2, (await Api.Data($"{ds}?last=100")).Count);
         (await Api.Put($"/v1/connectors/connector/{name}", """{"status":"stopped"}""")).Expect(200);
+
+        // The approvals, through a connector of their own with the event as a JSON ABI fragment.
+        var approvalsDs = Api.UniqueId("ETH_APPROVALS");
+        var approvalsName = ConnectorApi.UniqueName("APPR");
+        var approvalConfig = Config(Anvil.HttpUrl, start, approvals);
+        approvalConfig["abi"] = JsonNode.Parse("""{"type":"event","name":"Approval","inputs":[{"name":"owner","type":"address","indexed":true},{"name":"spender","type":"address","indexed":true},{"name":"value","type":"uint256"}]}""");
+        await Api.StartConnector(approvalsName, "ETHEREUM", approvalsDs, approvalConfig, "logs", fixture.Diagnostics);
+        var approved = Assert.Single(await Api.WaitForRows($"{approvalsDs}/{approvals}?last=10", r => r.Count == 1, "the approval", fixture.Diagnostics))!;
+        Assert.Equal(accounts[1], approved["owner"]!.GetValue<string>());
+        Assert.Equal(accounts[2], approved["spender"]!.GetValue<string>());
+        Assert.Equal("7", approved["value"]!.GetValue<string>());
+        Assert.Equal("0x" + ApprovalTopic, approved["topic0"]!.GetValue<string>());
+        (await Api.Put($"/v1/connectors/connector/{approvalsName}", """{"status":"stopped"}""")).Expect(200);
     }
 
     [Fact]
