@@ -45,31 +45,13 @@ internal sealed partial class Bench
 
             var ds = DatasetId("ETHBLOCKS");
             var name = "bench-eth-" + _suffix.ToLowerInvariant();
-            s.DatasetId = ds;
-            using var http = LoadRunner.Client(o.Url!, 1, o.Token);
             var config = new { url = anvil.HttpUrl, startBlock = first, confirmations = 0, pollIntervalMs = 200 };
-            await Send(http, HttpMethod.Post, $"/v1/connectors/connector/{name}", new { datasetId = ds, connectorType = "ETHEREUM", config, wait = true });
-            await WaitUntil(async () => (await Connector(http, name)).GetProperty("state").GetProperty("status").GetString() == "received", TimeSpan.FromSeconds(60), "the connector's streams");
-            await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { selectedStream = "blocks" });
-
-            var clock = Stopwatch.StartNew();
-            var sample = _cpu.Sample();
-            await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { status = "running" });
             var expected = head - first + 1;
-            await WaitUntil(async () => await _service.CountAsync(ds) >= expected, TimeSpan.FromMinutes(5), $"{expected:N0} blocks in {ds}");
-            var seconds = clock.Elapsed.TotalSeconds;
-            s.Cpu = _cpu.Since(sample);
-            s.Memory = _cpu.Memory();
-            await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { status = "stopped" });
-
-            s.Seconds = seconds;
-            s.Records = expected;
-            s.RecordsPerSecond = expected / seconds;
-            s.Request = $"POST /v1/connectors/connector/{name} {{\"datasetId\":\"{ds}\",\"connectorType\":\"ETHEREUM\",\"config\":{JsonSerializer.Serialize(config)},\"wait\":true}}, then PUT selectedStream=blocks and status=running";
+            await BackfillAsync(s, name, ds, config, "blocks", expected);
             s.Load = $"anvil on loopback: blocks {first}…{head} mined empty with anvil_mine, read from startBlock {first}; the clock runs from status=running until GET /v1/datasets counts every block";
             s.Payload = "one record per block: number, timestamp, hash, parentHash, miner, gas, base fee, difficulty, size, transaction count";
-            s.Notes.Add($"{expected:N0} blocks in {seconds:F2} s = {s.RecordsPerSecond:N0} blocks/s (each block one eth_getBlockByNumber(n, true) call over HTTP, 100 blocks per batch)");
-            Log($"{s.Id}: {expected:N0} blocks in {seconds:F2} s = {s.RecordsPerSecond:N0} blocks/s");
+            s.Notes.Add($"{expected:N0} blocks in {s.Seconds:F2} s = {s.RecordsPerSecond:N0} blocks/s (one eth_getBlockByNumber(n, true) call over HTTP per block, 8 in flight, 100 blocks per batch)");
+            Log($"{s.Id}: {expected:N0} blocks in {s.Seconds:F2} s = {s.RecordsPerSecond:N0} blocks/s");
         }
         catch (Exception ex)
         {
@@ -101,36 +83,43 @@ internal sealed partial class Bench
 
             var ds = DatasetId("ETHLOGS");
             var name = "bench-logs-" + _suffix.ToLowerInvariant();
-            s.DatasetId = ds;
-            using var http = LoadRunner.Client(o.Url!, 1, o.Token);
             var config = new { url = anvil.HttpUrl, startBlock = start, address = token, abi = "Transfer(address indexed from, address indexed to, uint256 value)", pollIntervalMs = 200 };
-            await Send(http, HttpMethod.Post, $"/v1/connectors/connector/{name}", new { datasetId = ds, connectorType = "ETHEREUM", config, wait = true });
-            await WaitUntil(async () => (await Connector(http, name)).GetProperty("state").GetProperty("status").GetString() == "received", TimeSpan.FromSeconds(60), "the connector's streams");
-            await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { selectedStream = "logs" });
-
-            var clock = Stopwatch.StartNew();
-            var sample = _cpu.Sample();
-            await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { status = "running" });
-            await WaitUntil(async () => await _service.CountAsync(ds) >= events, TimeSpan.FromMinutes(5), $"{events:N0} logs in {ds}");
-            var seconds = clock.Elapsed.TotalSeconds;
-            s.Cpu = _cpu.Since(sample);
-            s.Memory = _cpu.Memory();
-            await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { status = "stopped" });
-
-            s.Seconds = seconds;
-            s.Records = events;
-            s.RecordsPerSecond = events / seconds;
-            s.Request = $"POST /v1/connectors/connector/{name} {{\"datasetId\":\"{ds}\",\"connectorType\":\"ETHEREUM\",\"config\":{JsonSerializer.Serialize(config)},\"wait\":true}}, then PUT selectedStream=logs and status=running";
+            await BackfillAsync(s, name, ds, config, "logs", events);
             s.Load = $"anvil on loopback: {events:N0} Transfer events of one contract in blocks {start}…{head} (five senders, each transaction mined on arrival); the clock runs from status=running until GET /v1/datasets counts every log";
             s.Payload = "one record per log: address, logId, timestamp, block/tx/log positions, topics, data, and the decoded from, to and value (exact decimal text)";
-            s.Notes.Add($"{events:N0} logs in {seconds:F2} s = {s.RecordsPerSecond:N0} events/s (eth_getLogs over ranges of up to 2,000 blocks, a header read per block with logs for its date and hash)");
-            Log($"{s.Id}: {events:N0} logs in {seconds:F2} s = {s.RecordsPerSecond:N0} events/s");
+            s.Notes.Add($"{events:N0} logs in {s.Seconds:F2} s = {s.RecordsPerSecond:N0} events/s (eth_getLogs over ranges of up to 2,000 blocks, a header read per block with logs for its date and hash)");
+            Log($"{s.Id}: {events:N0} logs in {s.Seconds:F2} s = {s.RecordsPerSecond:N0} events/s");
         }
         catch (Exception ex)
         {
             s.Error = $"{ex.GetType().Name}: {ex.Message}";
             Log($"{s.Id} failed: {ex}");
         }
+    }
+
+    /// <summary>
+    /// Creates an ETHEREUM connector on <paramref name="stream"/> into <paramref name="ds"/>, starts it and times it until
+    /// the dataset holds <paramref name="expected"/> records; fills the scenario's rate, CPU, memory and request.
+    /// </summary>
+    private async Task BackfillAsync(ScenarioReport s, string name, string ds, object config, string stream, long expected)
+    {
+        s.DatasetId = ds;
+        using var http = LoadRunner.Client(o.Url!, 1, o.Token);
+        await Send(http, HttpMethod.Post, $"/v1/connectors/connector/{name}", new { datasetId = ds, connectorType = "ETHEREUM", config, wait = true });
+        await WaitUntil(async () => (await Connector(http, name)).GetProperty("state").GetProperty("status").GetString() == "received", TimeSpan.FromSeconds(60), "the connector's streams");
+        await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { selectedStream = stream });
+
+        var clock = Stopwatch.StartNew();
+        var sample = _cpu.Sample();
+        await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { status = "running" });
+        await WaitUntil(async () => await _service.CountAsync(ds) >= expected, TimeSpan.FromMinutes(5), $"{expected:N0} {stream} records in {ds}");
+        s.Seconds = clock.Elapsed.TotalSeconds;
+        s.Cpu = _cpu.Since(sample);
+        s.Memory = _cpu.Memory();
+        await Send(http, HttpMethod.Put, $"/v1/connectors/connector/{name}", new { status = "stopped" });
+        s.Records = expected;
+        s.RecordsPerSecond = expected / s.Seconds;
+        s.Request = $"POST /v1/connectors/connector/{name} {{\"datasetId\":\"{ds}\",\"connectorType\":\"ETHEREUM\",\"config\":{JsonSerializer.Serialize(config)},\"wait\":true}}, then PUT selectedStream={stream} and status=running";
     }
 
     private static async Task Send(HttpClient http, HttpMethod method, string path, object body)
