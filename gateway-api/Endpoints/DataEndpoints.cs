@@ -42,7 +42,7 @@ public static class DataEndpoints
             foreach (var id in distinct)
             {
                 if (await cache.GetAsync(workspace, id) is not null) continue;
-                if (await grains.GetGrain<IViewGrain>(Names.DatasetKey(workspace, id)).GetInfoAsync() is not null)
+                if (await grains.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).FindViewAsync(id) is not null)
                     throw ApperateException.Invalid("queryId", $"'{id}' is a view: incremental queries read datasets only");
                 throw ApperateException.NotFound($"Dataset '{id}' does not exist");
             }

@@ -71,13 +71,8 @@ public sealed partial class WorkspaceGrain
         RequireExists();
         var id = Names.Normalize(viewId);
         if (!State.Views.TryGetValue(id, out var view)) throw ApperateException.NotFound($"View '{viewId}' does not exist");
-        var readers = ViewsReading(v => v.Equals(view.ViewId, StringComparison.OrdinalIgnoreCase), _ => false);
-        if (readers.Count > 0 && !cascade)
-            throw ApperateException.Conflict($"View '{view.ViewId}' is read by the view{(readers.Count == 1 ? "" : "s")} {string.Join(", ", readers)}; delete them first or use cascade=true");
-        foreach (var reader in readers) State.Views.Remove(Names.Normalize(reader));
-        State.Views.Remove(id);
-        await state.WriteStateAsync();
-        await InvalidateViewsAsync([view.ViewId, .. readers]);
+        var readers = ReadersToDelete($"View '{view.ViewId}'", ViewsReading(v => v.Equals(view.ViewId, StringComparison.OrdinalIgnoreCase), _ => false), cascade);
+        await RemoveViewsAsync([view.ViewId, .. readers]);
     }
 
     /// <inheritdoc />
@@ -118,13 +113,23 @@ public sealed partial class WorkspaceGrain
         return [.. reading.Order(StringComparer.OrdinalIgnoreCase)];
     }
 
-    /// <summary>The conflict of deleting a dataset that views read, or the views to delete with it (<paramref name="cascade"/>).</summary>
-    private List<string> ViewsToDeleteWith(string datasetId, string table, bool cascade)
+    /// <summary>The views a dataset's deletion takes with it (<paramref name="cascade"/>), or the conflict naming them.</summary>
+    private List<string> ViewsToDeleteWith(string datasetId, string table, bool cascade) =>
+        ReadersToDelete($"Dataset '{datasetId}'", ViewsReading(_ => false, t => t == table), cascade);
+
+    /// <summary>The views that read what is being deleted, when <paramref name="cascade"/> deletes them too; else the 409 naming them.</summary>
+    private static List<string> ReadersToDelete(string what, List<string> readers, bool cascade) =>
+        readers.Count == 0 || cascade
+            ? readers
+            : throw ApperateException.Conflict($"{what} is read by the view{(readers.Count == 1 ? "" : "s")} {string.Join(", ", readers)}; delete them first or use cascade=true");
+
+    /// <summary>Removes views from the catalog and tells their grains.</summary>
+    private async Task RemoveViewsAsync(IReadOnlyCollection<string> viewIds)
     {
-        var readers = ViewsReading(_ => false, t => t == table);
-        if (readers.Count > 0 && !cascade)
-            throw ApperateException.Conflict($"Dataset '{datasetId}' is read by the view{(readers.Count == 1 ? "" : "s")} {string.Join(", ", readers)}; delete them first or use cascade=true");
-        return readers;
+        if (viewIds.Count == 0) return;
+        foreach (var viewId in viewIds) State.Views.Remove(Names.Normalize(viewId));
+        await state.WriteStateAsync();
+        await InvalidateViewsAsync(viewIds);
     }
 
     /// <summary>A dataset id must not be a view's.</summary>

@@ -136,15 +136,7 @@ public sealed partial class WorkspaceGrain(
         if (!State.Datasets.ContainsKey(id)) throw ApperateException.NotFound($"Dataset '{datasetId}' does not exist");
         // Views that read it go first (or it is not deleted): a view never reads a dataset that is gone.
         if (await Dataset(id).GetDefinitionAsync() is { } definition)
-        {
-            var views = ViewsToDeleteWith(definition.DatasetId, definition.TableName, cascade);
-            if (views.Count > 0)
-            {
-                foreach (var view in views) State.Views.Remove(Names.Normalize(view));
-                await state.WriteStateAsync();
-                await InvalidateViewsAsync(views);
-            }
-        }
+            await RemoveViewsAsync(ViewsToDeleteWith(definition.DatasetId, definition.TableName, cascade));
         // Its rules go first: a rule must never watch a dataset that no longer exists (or a new one of the same name).
         foreach (var ruleId in RulesOf(id))
         {

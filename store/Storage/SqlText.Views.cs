@@ -70,8 +70,8 @@ public abstract partial class SqlText
         }
         if (view.Limit is not null || view.Offset is not null)
         {
-            sql.Append(" LIMIT ").Append(Add(parameters, view.Limit ?? long.MaxValue))
-                .Append(" OFFSET ").Append(Add(parameters, view.Offset ?? 0L));
+            sql.Append(" LIMIT ").Append(AddParameter(parameters, view.Limit ?? long.MaxValue))
+                .Append(" OFFSET ").Append(AddParameter(parameters, view.Offset ?? 0L));
         }
         return sql.ToString();
     }
@@ -142,7 +142,7 @@ public abstract partial class SqlText
         return expression switch
         {
             BoundLiteral { Value: null } => "NULL",
-            BoundLiteral literal => Add(parameters, literal.Value is bool b ? (b ? 1L : 0L) : literal.Value),
+            BoundLiteral literal => AddParameter(parameters, ToDbValue(literal.Value)),
             BoundColumn column => SourceAlias(column.Source) + "." + Column(column.Name),
             BoundIndexColumn index => SystemColumn(index.Source, index.Role),
             BoundUnary { Operator: "-" } unary => $"(-{Inner(unary.Operand)})",
@@ -199,17 +199,5 @@ public abstract partial class SqlText
             "CONCAT" => Concat(arguments),
             _ => throw new ArgumentException($"Unsupported function '{function.Name}'.", nameof(function)),
         };
-    }
-
-    private static string Add(List<KeyValuePair<string, object>> parameters, object? value)
-    {
-        var name = "@v" + parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        parameters.Add(new(name, value switch
-        {
-            null => DBNull.Value,
-            string or long or double => value,
-            _ => throw new ArgumentException($"Unsupported literal type {value.GetType()}."),
-        }));
-        return name;
     }
 }
