@@ -1,4 +1,5 @@
 using Apperate.Actors.Gateway.Auth;
+using Apperate.Actors.Gateway.WebConsole;
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Gateway.Errors;
 using Apperate.Actors.Gateway.Writes;
@@ -58,6 +59,7 @@ public static class ApperateGateway
             if (context.Request.Path.Equals("/v1/openapi-doc", StringComparison.OrdinalIgnoreCase)) context.Request.Path = "/openapi/v1.json";
             return next(context);
         });
+        app.UseConsole();
         app.UseRouting();
         app.UseCors();
         app.UseRateLimiter();
