@@ -1,7 +1,8 @@
 using Apperate.Actors.Gateway.Auth;
-using Apperate.Actors.Gateway.WebConsole;
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Gateway.Errors;
+using Apperate.Actors.Gateway.Hosting;
+using Apperate.Actors.Gateway.WebConsole;
 using Apperate.Actors.Gateway.Writes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -65,6 +66,7 @@ public static class ApperateGateway
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapServiceEndpoints();
+        app.MapMetrics();
         // Every /v1 endpoint passes the token check; each declares what it asks of the token (TokenRequirements.Require…).
         var v1 = app.MapGroup("/v1").AddEndpointFilter<TokenFilter>();
         v1.MapDatasetEndpoints();

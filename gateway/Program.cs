@@ -51,6 +51,8 @@ builder.UseOrleansClient(client =>
     client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
     // Async writes go onto the silos' record streams from here, into the record queue in the cluster's database.
     client.AddRecordStreams();
+    // Grain calls carry the trace context when traces are exported (an OTLP collector is configured).
+    if (ApperateTelemetry.Tracing(options)) client.AddActivityPropagation();
     client.Services.AddSingleton<IClientConnectionRetryFilter>(sp => sp.GetRequiredService<ClusterConnection>());
     client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
 });

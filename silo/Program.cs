@@ -2,6 +2,7 @@ using System.Net;
 using Apperate.Actors;
 using Apperate.Actors.Connectors;
 using Apperate.Actors.Gateway;
+using Apperate.Actors.Gateway.Auth;
 using Apperate.Actors.Gateway.Endpoints;
 using Apperate.Actors.Gateway.Hosting;
 using Apperate.Actors.Rules.Delivery;
@@ -15,6 +16,7 @@ using Apperate.Actors.Storage.Sqlite;
 using Apperate.Actors.Streaming;
 using MySqlConnector;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -111,6 +113,10 @@ builder.UseOrleans(silo =>
         .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
     // Async writes: durable record streams over the record queue, delivered exactly once to the dataset grains.
     silo.AddRecordStreams();
+    // Grain calls carry the trace context when traces are exported (an OTLP collector is configured).
+    if (ApperateTelemetry.Tracing(options)) silo.AddActivityPropagation();
+    // The Orleans dashboard (/dashboard), off by default; the operator token check guards it (below).
+    if (options.Telemetry.Dashboard) silo.AddDashboard();
     // Durable reminders keep running connectors running across restarts.
     silo.AddReminders();
     if (cluster is null) silo.Services.AddSingleton<IReminderTable>(new SqliteReminderTable(storage));
@@ -124,5 +130,10 @@ builder.Services.AddApperateGateway();
 
 var app = builder.Build();
 app.UseApperateGateway();
+if (options.Telemetry.Dashboard)
+{
+    app.UseOperatorGuard("/dashboard", rememberInCookie: true);
+    app.MapOrleansDashboard("/dashboard");
+}
 await app.RunAsync();
 return 0;

@@ -3,6 +3,7 @@ using Apperate.Actors.Gateway.Auth;
 using Apperate.Actors.Gateway.Http;
 using Apperate.Actors.Gateway.Live;
 using Apperate.Actors.Gateway.Writes;
+using Apperate.Actors.Telemetry;
 using Apperate.Actors.Workspaces;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -58,7 +59,7 @@ public static class SseEndpoints
         {
             var status = await dataset.Grain.GetLiveStatusAsync();
             var session = new SseSession(dataset.Grain, feed, subscriber, request, status, feeds.Options.HeartbeatInterval);
-            return TypedResults.ServerSentEvents(Frames(session, feeds, feed, subscriber, context.RequestAborted));
+            return TypedResults.ServerSentEvents(Frames(workspace, session, feeds, feed, subscriber, context.RequestAborted));
         }
         catch
         {
@@ -67,15 +68,18 @@ public static class SseEndpoints
         }
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> Frames(SseSession session, LiveFeeds feeds, DatasetFeed feed, LiveSubscriber subscriber,
+    private static async IAsyncEnumerable<SseItem<string>> Frames(string workspace, SseSession session, LiveFeeds feeds, DatasetFeed feed, LiveSubscriber subscriber,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var tag = new KeyValuePair<string, object?>("workspace", workspace);
+        ApperateMetrics.LiveSubscribers.Add(1, tag);
         try
         {
             await foreach (var frame in session.RunAsync(cancellationToken)) yield return frame;
         }
         finally
         {
+            ApperateMetrics.LiveSubscribers.Add(-1, tag);
             feeds.Unsubscribe(feed, subscriber);
         }
     }

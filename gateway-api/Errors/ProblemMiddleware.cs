@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Apperate.Actors.Gateway.Http;
+using Apperate.Actors.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -55,6 +56,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
         var response = context.Response;
         response.Clear();
         response.StatusCode = status;
+        if (status == 429) ApperateMetrics.Throttled.Add(1, new KeyValuePair<string, object?>("path", ThrottledPath(context.Request.Path)));
         response.ContentType = "application/problem+json";
         if (retryAfter is { } wait) response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
         await using var writer = new Utf8JsonWriter(response.Body, Json.WriterOptions);
@@ -98,4 +100,11 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Prob
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure in {Method} {Path}")]
     private partial void LogUnexpected(Exception ex, string method, string path);
+
+    /// <summary>The kind of request refused, without workspace or dataset names (a metric tag of few values).</summary>
+    private static string ThrottledPath(PathString path)
+    {
+        var segments = path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return segments.Length >= 2 ? $"/{segments[0]}/{segments[1]}" : path.Value ?? "/";
+    }
 }

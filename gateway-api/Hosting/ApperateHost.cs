@@ -15,7 +15,7 @@ public static class ApperateHost
     /// Reads and checks the <c>Apperate</c> section (every setting at fault printed to standard error; null then, and
     /// the program exits with code 2), registers it validated again at start, keeps tokens out of the request logs,
     /// listens on <paramref name="defaultUrl"/> (loopback) unless <c>--urls</c> or <c>ASPNETCORE_URLS</c> say otherwise,
-    /// lifts Kestrel's body limit (the record endpoints keep their own; batch loads stream bodies of any size) and gives
+    /// sets up metrics, traces and logs (<see cref="ApperateTelemetry"/>), lifts Kestrel's body limit (the record endpoints keep their own; batch loads stream bodies of any size) and gives
     /// a graceful stop <see cref="ApperateOptions.DrainTimeout"/> for requests in progress.
     /// </summary>
     public static ApperateOptions? Configure(WebApplicationBuilder builder, bool standaloneGateway, string defaultUrl)
@@ -44,6 +44,9 @@ public static class ApperateHost
         }
         builder.Services.AddOptions<ApperateOptions>().BindConfiguration(ApperateOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ApperateOptions>>(validator);
+
+        var cluster = standaloneGateway || string.Equals(options.Mode, "Cluster", StringComparison.OrdinalIgnoreCase);
+        builder.AddApperateTelemetry(options, cluster, standaloneGateway ? "apperate-gateway" : "apperate-silo");
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(defaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

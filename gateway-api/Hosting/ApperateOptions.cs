@@ -54,6 +54,9 @@ public sealed class ApperateOptions
     /// <summary>Admission control of <c>POST /record</c> (<c>Apperate:Writes</c>).</summary>
     public WriteLimits Writes { get; set; } = new();
 
+    /// <summary>Metrics, traces and the Orleans dashboard (<c>Apperate:Telemetry</c>).</summary>
+    public TelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>
     /// What is wrong with the Orleans identity (<see cref="ServiceId"/>, and <see cref="ClusterId"/> when joining a
     /// cluster), or null; the silo and the standalone gateway both refuse to start with it.
@@ -75,4 +78,42 @@ public sealed class WriteLimits
 
     /// <summary>Write requests waiting in line, unread, before 429 (0 or more).</summary>
     public int Queue { get; set; } = 10_000;
+}
+
+/// <summary>Who may read the operator endpoints (<c>/metrics</c>, <c>/dashboard</c>).</summary>
+public enum OperatorAccess
+{
+    /// <summary>Anyone who reaches the port.</summary>
+    Open,
+
+    /// <summary>A secret token of the workspace <see cref="ApperateOptions.Workspace"/> (<c>?token=</c> or <c>Authorization: Bearer</c>).</summary>
+    Token,
+
+    /// <summary>Not served (404).</summary>
+    Off,
+}
+
+/// <summary>The <c>Apperate:Telemetry</c> section.</summary>
+public sealed class TelemetryOptions
+{
+    /// <summary>
+    /// Who may scrape <c>/metrics</c> (Prometheus text format); unset: <see cref="OperatorAccess.Open"/> in embedded
+    /// mode (which listens on loopback), <see cref="OperatorAccess.Token"/> in cluster mode and on the standalone gateway.
+    /// </summary>
+    public OperatorAccess? Metrics { get; set; }
+
+    /// <summary>
+    /// An OpenTelemetry collector (<c>http://host:4317</c> for gRPC, <c>http://host:4318</c> for HTTP): when set, metrics,
+    /// traces and logs are exported there too. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> does the same when this is unset.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary><c>grpc</c> (the default) or <c>http/protobuf</c>; <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> when unset.</summary>
+    public string? OtlpProtocol { get; set; }
+
+    /// <summary>
+    /// The Orleans dashboard at <c>/dashboard</c> (grains, silos, calls): a silo setting, off by default, and behind
+    /// the same check as <see cref="Metrics"/> set to <see cref="OperatorAccess.Token"/>.
+    /// </summary>
+    public bool Dashboard { get; set; }
 }

@@ -27,6 +27,12 @@ public sealed class ApperateOptionsValidator(bool standaloneGateway) : IValidate
             failures.Add($"Apperate:DrainTimeout '{options.DrainTimeout}' must be between 00:00:00 and {MaxDrainTimeout}.");
         if (options.Writes.Concurrency is < 1) failures.Add($"Apperate:Writes:Concurrency {options.Writes.Concurrency} must be at least 1.");
         if (options.Writes.Queue < 0) failures.Add($"Apperate:Writes:Queue {options.Writes.Queue} must be 0 or more.");
+        if (options.Telemetry.OtlpEndpoint is { } otlp && !(Uri.TryCreate(otlp, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            failures.Add($"Apperate:Telemetry:OtlpEndpoint '{otlp}' must be an absolute http:// or https:// address.");
+        if (options.Telemetry.OtlpProtocol is { } protocol && protocol is not ("grpc" or "http/protobuf"))
+            failures.Add($"Apperate:Telemetry:OtlpProtocol '{protocol}' is not supported; use 'grpc' or 'http/protobuf'.");
+        if (standaloneGateway && options.Telemetry.Dashboard)
+            failures.Add("Apperate:Telemetry:Dashboard is a silo setting: the silos serve the Orleans dashboard, the standalone gateway does not.");
         if (!standaloneGateway)
         {
             if (cluster && !IPAddress.TryParse(options.AdvertisedAddress, out _))

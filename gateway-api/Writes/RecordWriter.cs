@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Schema;
+using Apperate.Actors.Telemetry;
 
 namespace Apperate.Actors.Gateway.Writes;
 
@@ -43,6 +44,7 @@ public sealed class RecordWriter(DatasetCache datasets, StreamPublisher publishe
         }
         if (!outcome.IsValid)
         {
+            ApperateMetrics.RecordsFailed.Add(CountOf(body), new("workspace", workspace), new("dataset", datasetId), new("source", "write"));
             var kind = outcome.HasSizeError ? ErrorKind.TooLarge : ErrorKind.Invalid;
             var count = outcome.Errors.Count;
             throw new ApperateException(kind, $"{count} problem{(count == 1 ? "" : "s")} in the records; nothing was written. " +
@@ -54,10 +56,17 @@ public sealed class RecordWriter(DatasetCache datasets, StreamPublisher publishe
         if (options.Wait || bodyBytes > MaxStreamItemBodyBytes || batch.Rows.Length > RecordStreams.MaxItemRows)
         {
             await entry.Grain.WriteAsync(batch);
+            Accepted(workspace, datasetId, batch.Rows.Length, "wait");
             return batch.Rows.Length;
         }
 
         await publisher.PublishAsync(key, entry.Stream, batch, bodyBytes);
+        Accepted(workspace, datasetId, batch.Rows.Length, "async");
         return batch.Rows.Length;
     }
+
+    private static void Accepted(string workspace, string datasetId, int records, string mode) =>
+        ApperateMetrics.RecordsAccepted.Add(records, new("workspace", workspace), new("dataset", datasetId), new("mode", mode));
+
+    private static int CountOf(JsonElement body) => body.ValueKind == JsonValueKind.Array ? body.GetArrayLength() : 1;
 }

@@ -149,6 +149,7 @@ public sealed partial class ConnectorGrain
                 if (batch.ReplacedKeys is { Length: > 0 } replaced) await DeleteKeysAsync(definition, replaced);
                 if (batch.ReplacedFrom is { } from) await DeleteFromAsync(definition, from);
                 await WriteBatchAsync(definition, batch.Records);
+                if (batch.Records.Rows.Length > 0) _lagSeconds = Math.Max(0, (Now - batch.Records.Rows.Max(r => r.Date)) / 1000.0);
                 State.Checkpoint = batch.Checkpoint ?? State.Checkpoint;
                 State.Stats = State.Stats with
                 {

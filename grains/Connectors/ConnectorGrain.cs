@@ -1,5 +1,6 @@
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Logs;
+using Apperate.Actors.Telemetry;
 using Apperate.Actors.Workspaces;
 using Microsoft.Extensions.Logging;
 
@@ -40,6 +41,7 @@ public sealed partial class ConnectorGrain(
     private CancellationTokenSource? _discoveryCancel;
     private Task? _discovery;
     private bool _deactivating;
+    private double? _lagSeconds;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -58,6 +60,7 @@ public sealed partial class ConnectorGrain(
         // The status stays running: the reminder or the start-up resume brings the loop back, from the checkpoint.
         _deactivating = true;
         await StopRunAsync();
+        if (State.Workspace is not null) ApperateMetrics.SetConnector(State.Workspace, Name, null, null);
         _discoveryCancel?.Cancel();
         if (_discovery is { } discovery) await discovery;
         await _saving;
@@ -175,6 +178,7 @@ public sealed partial class ConnectorGrain(
         await _saving;
         await state.ClearStateAsync();
         state.State = new ConnectorState();
+        ApperateMetrics.SetConnector(workspace, name, null, null);
         await GrainFactory.GetGrain<IWorkspaceGrain>(Names.Normalize(workspace)).RemoveConnectorAsync(name);
         await LogAsync("info", $"Connector {name} deleted", workspace, name);
     }
@@ -292,6 +296,7 @@ public sealed partial class ConnectorGrain(
     /// <summary>Writes the state; writes are chained so one is outstanding at a time, each storing the state as it is then.</summary>
     private Task SaveAsync()
     {
+        ReportGauges();
         var previous = _saving;
         var next = Chain();
         _saving = next;
@@ -303,6 +308,14 @@ public sealed partial class ConnectorGrain(
             catch (Exception) { /* reported to whoever awaited it; this write tries again with the current state */ }
             await state.WriteStateAsync();
         }
+    }
+
+    /// <summary>The connector's state and lag for <see cref="ApperateMetrics"/> (a deleted connector is forgotten).</summary>
+    private void ReportGauges()
+    {
+        if (State.Workspace is null) return;
+        ApperateMetrics.SetConnector(State.Workspace, Name, State.Definition is null ? null : ConnectorTransitions.Name(State.Status),
+            State.Status == ConnectorStatus.Running ? _lagSeconds : null);
     }
 
     private async Task UnregisterReminderAsync()

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using Apperate.Actors.Rules.Runtime;
+using Apperate.Actors.Storage;
+using Apperate.Actors.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Apperate.Actors.Datasets;
@@ -81,7 +84,7 @@ public sealed partial class DatasetGrain
                 {
                     var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
                     var participant = WithAppliedPosition(WithLiveCapture(evaluator, current), group.Max(p => p.Position));
-                    results = await store.WriteAsync(table, batches, updated, participant);
+                    results = await CommitAsync(current, batches, updated, participant);
                     if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                     PublishCommit(participant);
                 }
@@ -105,7 +108,7 @@ public sealed partial class DatasetGrain
                             var single = batches[i];
                             var evaluator = rules.IsEmpty ? null : new RuleEvaluator(rules, current, additional);
                             var participant = WithAppliedPosition(WithLiveCapture(evaluator, current), group[i].Position);
-                            results[i] = (await store.WriteAsync(table, [single], updated, participant))[0];
+                            results[i] = (await CommitAsync(current, [single], updated, participant))[0];
                             if (evaluator is not null) WakeDeliveries(evaluator.Complete());
                             PublishCommit(participant);
                         }
@@ -133,6 +136,22 @@ public sealed partial class DatasetGrain
         {
             _flushLoop = null;
         }
+    }
+
+    /// <summary>One commit to the store, measured (<see cref="ApperateMetrics"/>: records stored, batch size, commit duration).</summary>
+    private async Task<WriteResult[]> CommitAsync(DatasetDefinition definition, RecordBatch[] batches, long updated, ICommitParticipant? participant)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var results = await store.WriteAsync(definition.TableName, batches, updated, participant);
+        var rows = 0L;
+        var written = 0L;
+        foreach (var batch in batches) rows += batch.Rows.Length;
+        foreach (var result in results) written += result.Written;
+        var dataset = new TagList { { "workspace", definition.Workspace }, { "dataset", definition.DatasetId } };
+        ApperateMetrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, dataset);
+        ApperateMetrics.WriteBatchSize.Record(rows, dataset);
+        if (written > 0) ApperateMetrics.RecordsStored.Add(written, dataset);
+        return results;
     }
 
     private async Task RunMaintenanceAsync()

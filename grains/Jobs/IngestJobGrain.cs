@@ -1,6 +1,7 @@
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Logs;
 using Apperate.Actors.Storage;
+using Apperate.Actors.Telemetry;
 using Apperate.Actors.Workspaces;
 
 namespace Apperate.Actors.Jobs;
@@ -51,6 +52,7 @@ public sealed class IngestJobGrain(
         if (info.Started is null && started is not null) await LogAsync("info", $"Ingestion job {JobId} processing");
         state.State.Info = Apply(info, progress) with { Started = started, Heartbeat = Now };
         await state.WriteStateAsync();
+        CountRows(info, state.State.Info);
         return state.State.CancelRequested;
     }
 
@@ -81,6 +83,7 @@ public sealed class IngestJobGrain(
         var finished = Apply(info, progress) with { Error = error, Finished = Now, Heartbeat = Now, Progress = progress.Status == JobStatus.Ingested ? 100 : progress.Progress };
         state.State.Info = finished;
         await state.WriteStateAsync();
+        CountRows(info, finished);
         await (finished.Status switch
         {
             JobStatus.Ingested => LogAsync("info", $"Ingestion job {JobId} ingested {finished.Ingested} records into {finished.DatasetId} ({finished.Received} received, {finished.Invalid} invalid, {finished.Duplicates} duplicates)"),
@@ -108,6 +111,17 @@ public sealed class IngestJobGrain(
         if (state.State.InvalidStored == 0) return [];
         var rows = await store.QueryAsync(Table, SystemTables.InvalidColumns, new KeySelector("invalid", null), SystemTables.OldestFirst(null, null, limit, offset));
         return Array.ConvertAll(rows, r => new InvalidRecordInfo((long)r.Values[0]!, (string)r.Values[1]!, r.Values[2] as string, (string)r.Values[3]!));
+    }
+
+    /// <summary>The rows read since the last report, for <see cref="ApperateMetrics.JobRows"/> (reports are cumulative).</summary>
+    private static void CountRows(JobInfo before, JobInfo after)
+    {
+        var loaded = after.Ingested - before.Ingested;
+        var invalid = after.Invalid - before.Invalid;
+        if (loaded > 0) ApperateMetrics.JobRows.Add(loaded, new("workspace", after.Workspace), new("dataset", after.DatasetId), new("outcome", "loaded"));
+        if (invalid <= 0) return;
+        ApperateMetrics.JobRows.Add(invalid, new("workspace", after.Workspace), new("dataset", after.DatasetId), new("outcome", "invalid"));
+        ApperateMetrics.RecordsFailed.Add(invalid, new("workspace", after.Workspace), new("dataset", after.DatasetId), new("source", "job"));
     }
 
     private JobInfo Require() => state.State.Info ?? throw ApperateException.NotFound($"Job '{JobId}' does not exist");

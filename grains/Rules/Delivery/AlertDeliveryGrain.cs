@@ -1,6 +1,7 @@
 using System.Globalization;
 using Apperate.Actors.Logs;
 using Apperate.Actors.Storage;
+using Apperate.Actors.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -247,6 +248,7 @@ public sealed partial class AlertDeliveryGrain(
     {
         var now = Now;
         item.Attempts++;
+        ApperateMetrics.DeliveryFailures.Add(1, new("workspace", Workspace), new("method", _output?.Method ?? "unknown"));
         // A manual redelivery gets one attempt.
         var delay = item.Redelivery ? null : schedule.DelayBefore(item.Attempts + 1, retryAfter, Random.Shared);
         if (delay is not { } wait)

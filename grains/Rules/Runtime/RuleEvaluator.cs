@@ -2,6 +2,7 @@ using System.Globalization;
 using Apperate.Actors.Datasets;
 using Apperate.Actors.Rules.Engine;
 using Apperate.Actors.Storage;
+using Apperate.Actors.Telemetry;
 
 namespace Apperate.Actors.Rules.Runtime;
 
@@ -92,6 +93,7 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
         _changes = null;
         if (changes is null) return Changes.NoWakes;
         changes.Apply(Environment.TickCount64);
+        changes.Measure(dataset.Workspace);
         return changes.Wakes;
     }
 
@@ -128,6 +130,7 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
             var body = AlertBody.Build(subject, alertId, output, now);
             var logs = output.Method == RuleOutputs.Logs;
             commit.Alerts.Add(new OutboxAlert(alertId, rule.OutputKeys[i], definition.Id, e.Sequence, now, logs ? AlertState.Logged : AlertState.Pending, body));
+            changes.CountAlert(output.Method);
             if (!logs) changes.Wake(rule.OutputKeys[i], new AlertEnvelope(alertId, e.Sequence, now, body));
             sent = true;
         }
@@ -207,6 +210,25 @@ public sealed class RuleEvaluator(RuleSet rules, DatasetDefinition dataset, Addi
         private readonly Dictionary<(ActiveRule, int), int[]> _positions = [];
 
         public Dictionary<string, List<AlertEnvelope>> Wakes { get; } = new(StringComparer.Ordinal);
+
+        private Dictionary<string, long>? _alertsByMethod;
+
+        public void CountAlert(string method)
+        {
+            var counts = _alertsByMethod ??= new(StringComparer.Ordinal);
+            counts[method] = counts.GetValueOrDefault(method) + 1;
+        }
+
+        /// <summary>The committed write's evaluations and alerts, for <see cref="ApperateMetrics"/>.</summary>
+        public void Measure(string workspace)
+        {
+            var ran = 0L;
+            foreach (var change in _rules.Values) ran += change.Ran;
+            if (ran > 0) ApperateMetrics.RuleEvaluations.Add(ran, new KeyValuePair<string, object?>("workspace", workspace));
+            if (_alertsByMethod is null) return;
+            foreach (var (method, count) in _alertsByMethod)
+                ApperateMetrics.Alerts.Add(count, new("workspace", workspace), new("method", method));
+        }
 
         public RuleChange For(RuleRuntime runtime)
         {

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using Apperate.Actors.Telemetry;
 
 namespace Apperate.Actors.Storage.Queue;
 
@@ -278,6 +279,7 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
             await update.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
         await transaction.CommitAsync().ConfigureAwait(false);
+        foreach (var (queue, (_, waiting)) in heads) ApperateMetrics.SetQueueDepth(queue, waiting);
     }
 
     private async Task EnsureTablesAsync(CancellationToken cancellationToken)
