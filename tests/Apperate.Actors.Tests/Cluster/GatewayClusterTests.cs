@@ -117,6 +117,17 @@ public sealed class GatewayClusterTests(MariaDbServer server) : IClassFixture<Ma
                 foreach (var silo in silos) (await silo.Api.Get($"/v1/datasets/{Ws}/{id}")).ExpectProblem(404);
             }
 
+            // The web console is served by the gateway too; /metrics (per process) needs the service workspace's secret
+            // token in cluster mode, on the gateway and on the silos.
+            var console = await api.As(null).Get("/console/");
+            console.Expect(200);
+            Assert.Contains("<html", console.Body, StringComparison.OrdinalIgnoreCase);
+            foreach (var metrics in new[] { api }.Concat(silos.Select(s => s.Api)))
+            {
+                (await metrics.As(null).Get("/metrics")).Expect(401);
+                Assert.Contains("http_server_request_duration_seconds", (await metrics.Get("/metrics")).Expect(200).Body);
+            }
+
             // SIGTERM right after a burst of async writes: the gateway exits, and the silos store every one it accepted.
             var burst = Api.UniqueId("burst");
             await api.CreateDataset(burst, "k", null, null, ("k", "string"), ("n", "integer"));

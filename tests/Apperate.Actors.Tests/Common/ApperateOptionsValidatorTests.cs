@@ -56,4 +56,14 @@ public sealed class ApperateOptionsValidatorTests
     {
         Assert.Contains(Failures(new ApperateOptions { SiloPort = 30000, GatewayPort = 30000 }), f => f.Contains("must differ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Telemetry_settings_are_checked_and_the_dashboard_is_a_silo_setting()
+    {
+        var telemetry = new TelemetryOptions { OtlpEndpoint = "collector:4317", OtlpProtocol = "udp", Dashboard = true };
+        var failures = Failures(new ApperateOptions { ConnectionString = "Server=127.0.0.1;Database=x", Telemetry = telemetry }, gateway: true);
+        foreach (var expected in new[] { "Apperate:Telemetry:OtlpEndpoint 'collector:4317'", "Apperate:Telemetry:OtlpProtocol 'udp'", "Apperate:Telemetry:Dashboard is a silo setting" })
+            Assert.True(failures.Any(f => f.Contains(expected, StringComparison.Ordinal)), $"no failure names {expected}: {string.Join(" | ", failures)}");
+        Assert.Empty(Failures(new ApperateOptions { Telemetry = new TelemetryOptions { OtlpEndpoint = "http://127.0.0.1:4318", OtlpProtocol = "http/protobuf", Dashboard = true } }));
+    }
 }

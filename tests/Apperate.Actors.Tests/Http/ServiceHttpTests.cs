@@ -13,6 +13,14 @@ public sealed class ServiceHttpTests(SiloFixture fixture)
     }
 
     [Fact]
+    public async Task Metrics_are_open_in_embedded_mode_in_the_Prometheus_text_format()
+    {
+        var reply = (await _anonymous.Get("/metrics")).Expect(200);
+        Assert.StartsWith("text/plain", reply.ContentType);
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", reply.Body);
+    }
+
+    [Fact]
     public async Task Readyz_is_200_without_a_token()
     {
         (await _anonymous.Get("/readyz")).ExpectJson(200, """{"status":"ready","problems":[]}""");
