@@ -53,6 +53,9 @@ public static class ApperateTelemetry
         var access = MetricsAccess(options, cluster);
         builder.Services.AddSingleton(new MetricsEndpoint(access));
         var prometheus = access != OperatorAccess.Off;
+        // Metrics are collected only for an exporter: with /metrics off and no collector, instruments have no listener
+        // and cost nothing.
+        if (!prometheus && otlp is null) return;
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(metrics =>

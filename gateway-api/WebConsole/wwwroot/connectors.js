@@ -144,9 +144,12 @@ function createForm() {
   const errors = errorArea();
   const submit = h('button', { type: 'submit' }, 'Create connector');
 
+  // The type's template fills the configuration unless the user has written one of their own meanwhile.
+  let lastTemplate = '';
   const useTemplate = () => run(null, errors, async () => {
     const t = await template(type.value);
-    config.value = t.text;
+    if (config.value.trim() === '' || config.value === lastTemplate) config.value = t.text;
+    lastTemplate = t.text;
     optional.textContent = t.optional.length ? `Optional: ${t.optional.join(', ')}.` : '';
   });
   type.addEventListener('change', useTemplate);
