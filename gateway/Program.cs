@@ -4,6 +4,7 @@ using Apperate.Actors.Gateway.Errors;
 using Apperate.Actors.Gateway.Hosting;
 using Apperate.Actors.Gateway.Ingest;
 using Apperate.Actors.Gateway.Standalone.Cluster;
+using Apperate.Actors.Storage;
 using Apperate.Actors.Storage.Queue;
 using Apperate.Actors.Streaming;
 using Orleans.Configuration;
@@ -26,7 +27,8 @@ builder.Services.Configure<HostOptions>(h => h.ServicesStartConcurrently = true)
 
 builder.Services.AddSingleton(new IngestSpool(Path.Combine(Path.GetFullPath(options.DataDirectory), "spool")));
 builder.Services.AddSingleton<ClusterConnection>();
-builder.Services.AddSingleton<IRecordQueue>(_ => new RecordQueue(new MySqlQueueDatabase(database.ConnectionString)));
+builder.Services.AddSingleton<IRecordQueue>(sp => new RecordQueue(new MySqlQueueDatabase(database.ConnectionString),
+    new RecordQueueOptions { WriteThreads = sp.GetService<WriteThreads>() }));
 builder.Services.AddSingleton<IReadinessCheck>(sp => sp.GetRequiredService<ClusterConnection>());
 
 builder.UseOrleansClient(client =>

@@ -48,15 +48,18 @@ if (cluster is not null)
     var records = new MySqlRecordStore(cluster.ConnectionString);
     builder.Services.AddSingleton<IRecordStore>(records);
     builder.Services.AddSingleton<IAlertStore>(records);
-    builder.Services.AddSingleton<IRecordQueue>(_ => new RecordQueue(new MySqlQueueDatabase(cluster.ConnectionString)));
+    builder.Services.AddSingleton<IRecordQueue>(sp => new RecordQueue(new MySqlQueueDatabase(cluster.ConnectionString),
+        new RecordQueueOptions { WriteThreads = sp.GetService<WriteThreads>() }));
 }
 else
 {
     storage.EnsureGrainStateSchema();
-    var records = new SqliteRecordStore(storage.RecordsPath);
-    builder.Services.AddSingleton<IRecordStore>(records);
-    builder.Services.AddSingleton<IAlertStore>(records);
-    builder.Services.AddSingleton<IRecordQueue>(_ => new RecordQueue(new SqliteQueueDatabase(storage.QueuePath)));
+    // Commits run on the write threads (Apperate:Writes:Nice), below reads in priority.
+    builder.Services.AddSingleton(sp => new SqliteRecordStore(storage.RecordsPath) { WriteThreads = sp.GetService<WriteThreads>() });
+    builder.Services.AddSingleton<IRecordStore>(sp => sp.GetRequiredService<SqliteRecordStore>());
+    builder.Services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<SqliteRecordStore>());
+    builder.Services.AddSingleton<IRecordQueue>(sp => new RecordQueue(new SqliteQueueDatabase(storage.QueuePath),
+        new RecordQueueOptions { WriteThreads = sp.GetService<WriteThreads>() }));
 }
 // Rules: webhook delivery (Apperate:Rules options, checked at start); ResumeAtStart starts the sweeper that resumes deliveries.
 builder.Services.AddWebhookDelivery();

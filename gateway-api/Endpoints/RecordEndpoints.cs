@@ -1,10 +1,12 @@
 using Apperate.Actors.Gateway.Auth;
 using Apperate.Actors.Gateway.Http;
 using Apperate.Actors.Gateway.Writes;
+using Apperate.Actors.Storage;
 using Apperate.Actors.Workspaces;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Apperate.Actors.Gateway.Endpoints;
 
@@ -24,6 +26,8 @@ public static class RecordEndpoints
 
     private static async Task WriteAsync(HttpContext context, string workspace, string datasetId, RecordWriter writer)
     {
+        // Reading, parsing and validating the records run on the write threads: reads get the cores first.
+        await WriteThreads.Enter(context.RequestServices.GetService<WriteThreads>());
         var token = context.Caller();
         if (Names.Check(datasetId) is { } bad) throw Errors.ProblemException.BadRequest("datasetId", bad);
 

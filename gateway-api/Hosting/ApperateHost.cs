@@ -1,3 +1,4 @@
+using Apperate.Actors.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -47,6 +48,9 @@ public static class ApperateHost
 
         var cluster = standaloneGateway || string.Equals(options.Mode, "Cluster", StringComparison.OrdinalIgnoreCase);
         builder.AddApperateTelemetry(options, cluster, standaloneGateway ? "apperate-gateway" : "apperate-silo");
+
+        // Write work below reads in priority (Apperate:Writes:Nice): the write handler, and in the silo the stores.
+        if (WriteThreads.Start(options.Writes.Nice) is { } writeThreads) builder.Services.AddSingleton(writeThreads);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(defaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

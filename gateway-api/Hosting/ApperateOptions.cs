@@ -78,6 +78,14 @@ public sealed class WriteLimits
 
     /// <summary>Write requests waiting in line, unread, before 429 (0 or more).</summary>
     public int Queue { get; set; } = 10_000;
+
+    /// <summary>
+    /// How much lower than reads write work runs, as a Linux <c>nice</c> value (0–19): parsing and validating write
+    /// requests, the record queue's commits and SQLite commits run on threads of this niceness, so that reads and
+    /// health checks get a core first when writes saturate the machine. 0 runs writes on the thread pool with
+    /// everything else.
+    /// </summary>
+    public int Nice { get; set; } = 10;
 }
 
 /// <summary>Who may read the operator endpoints (<c>/metrics</c>, <c>/dashboard</c>).</summary>

@@ -27,6 +27,7 @@ public sealed class ApperateOptionsValidator(bool standaloneGateway) : IValidate
             failures.Add($"Apperate:DrainTimeout '{options.DrainTimeout}' must be between 00:00:00 and {MaxDrainTimeout}.");
         if (options.Writes.Concurrency is < 1) failures.Add($"Apperate:Writes:Concurrency {options.Writes.Concurrency} must be at least 1.");
         if (options.Writes.Queue < 0) failures.Add($"Apperate:Writes:Queue {options.Writes.Queue} must be 0 or more.");
+        if (options.Writes.Nice is < 0 or > 19) failures.Add($"Apperate:Writes:Nice {options.Writes.Nice} must be between 0 and 19.");
         if (options.Telemetry.OtlpEndpoint is { } otlp && !(Uri.TryCreate(otlp, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
             failures.Add($"Apperate:Telemetry:OtlpEndpoint '{otlp}' must be an absolute http:// or https:// address.");
         if (options.Telemetry.OtlpProtocol is { } protocol && protocol is not ("grpc" or "http/protobuf"))

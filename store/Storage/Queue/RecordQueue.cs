@@ -14,6 +14,9 @@ public sealed record RecordQueueOptions
 
     /// <summary>Messages one group commit takes at most.</summary>
     public int MaxMessagesPerCommit { get; init; } = 2_000;
+
+    /// <summary>Where the group commits run (<see cref="Storage.WriteThreads"/>, below reads in priority); null: the thread pool.</summary>
+    public WriteThreads? WriteThreads { get; init; }
 }
 
 /// <summary>
@@ -152,6 +155,7 @@ public sealed class RecordQueue : IRecordQueue, IAsyncDisposable
         DbConnection? connection = null;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            await WriteThreads.Enter(_options.WriteThreads);
             group.Clear();
             var messages = 0;
             while (messages < _options.MaxMessagesPerCommit && reader.TryRead(out var pending))

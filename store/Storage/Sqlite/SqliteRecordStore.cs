@@ -40,6 +40,9 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     // Tables whose commit sequence is known to be above every row id (tables of older versions are caught up at their first write).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> sequenced = new(StringComparer.Ordinal);
 
+    /// <summary>Where commits run (<see cref="WriteThreads"/>, below reads in priority); null: the thread pool.</summary>
+    public WriteThreads? WriteThreads { get; init; }
+
     /// <summary>Opens (creating when missing) the database file at <paramref name="databasePath"/> and switches it to WAL.</summary>
     public SqliteRecordStore(string databasePath)
     {
@@ -119,7 +122,7 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     /// <inheritdoc />
     public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default)
     {
-        await OffCaller.Switch();
+        await WriteThreads.Enter(WriteThreads);
         Sql.Table(table);
         var results = new WriteResult[batches.Count];
         var any = participant is not null;
