@@ -1,17 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Apperate.Actors.Tests.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Apperate.Actors.Tests.Connectors;
 
@@ -28,7 +24,7 @@ public sealed class ExchangeFeedServer : IAsyncDisposable
 
     private static readonly string[] Channels = ["ticker", "ticker_batch", "matches", "heartbeat", "level2_batch"];
 
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly HashSet<string> _products;
     private readonly ConcurrentDictionary<int, Subscriber> _subscribers = new();
     private readonly List<(string Product, string Json)> _tickers = [];
@@ -39,9 +35,8 @@ public sealed class ExchangeFeedServer : IAsyncDisposable
     private int _connections;
     private int _timeouts;
 
-    private ExchangeFeedServer(WebApplication app, string[] products)
+    private ExchangeFeedServer(string[] products)
     {
-        _app = app;
         _products = [.. products];
         _heartbeats = new Timer(_ => SendHeartbeats(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
@@ -70,15 +65,12 @@ public sealed class ExchangeFeedServer : IAsyncDisposable
     /// <summary>Starts a feed that knows <paramref name="products"/>.</summary>
     public static async Task<ExchangeFeedServer> StartAsync(params string[] products)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new ExchangeFeedServer(app, products);
-        app.UseWebSockets();
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var server = new ExchangeFeedServer(products);
+        (server._app, var address) = await LoopbackApp.StartAsync(app =>
+        {
+            app.UseWebSockets();
+            app.Run(server.HandleAsync);
+        });
         server.Url = "ws://" + address["http://".Length..];
         return server;
     }

@@ -1,13 +1,9 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text;
+using Apperate.Actors.Tests.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;
 
@@ -24,7 +20,7 @@ namespace Apperate.Actors.Tests.Rules;
 /// </remarks>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _secrets = [];
@@ -35,23 +31,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly List<ReceivedWebhook> _received = [];
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private WebhookReceiver(WebApplication app) => _app = app;
-
     /// <summary><c>http://127.0.0.1:port/</c>.</summary>
     public Uri BaseUrl { get; private set; } = null!;
 
     /// <summary>Starts a receiver that answers 200 to everything until told otherwise.</summary>
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+        var receiver = new WebhookReceiver();
+        (receiver._app, var address) = await LoopbackApp.StartAsync(app => app.Run(receiver.HandleAsync));
+        receiver.BaseUrl = new Uri(address + "/");
         return receiver;
     }
 

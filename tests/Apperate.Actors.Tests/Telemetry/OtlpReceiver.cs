@@ -1,12 +1,8 @@
-using System.Net;
 using System.Text;
+using Apperate.Actors.Tests.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Apperate.Actors.Tests.Telemetry;
 
@@ -17,25 +13,17 @@ namespace Apperate.Actors.Tests.Telemetry;
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly Lock _lock = new();
     private readonly List<(string Path, byte[] Body)> _received = [];
-
-    private OtlpReceiver(WebApplication app) => _app = app;
+    private WebApplication _app = null!;
 
     /// <summary><c>http://127.0.0.1:port</c>.</summary>
     public string BaseUrl { get; private set; } = null!;
 
     public static async Task<OtlpReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var receiver = new OtlpReceiver(app);
-        app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        receiver.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var receiver = new OtlpReceiver();
+        (receiver._app, receiver.BaseUrl) = await LoopbackApp.StartAsync(app => app.Run(receiver.HandleAsync));
         return receiver;
     }
 
