@@ -28,11 +28,11 @@ public sealed class ApperateOptionsValidatorTests
             SiloPort = 0,
             GatewayPort = 70000,
             Workspace = "no spaces",
-            Writes = new WriteLimits { Concurrency = 0, Queue = -1 },
+            Writes = new WriteLimits { Concurrency = 0, Queue = -1, Nice = 25 },
         });
         foreach (var expected in new[] { "Apperate:ConnectionString names no Database", "Apperate:AdvertisedAddress 'nowhere'", "Apperate:ClusterId",
                      "Apperate:DrainTimeout", "Apperate:SiloPort 0", "Apperate:GatewayPort 70000", "Apperate:Workspace 'no spaces'",
-                     "Apperate:Writes:Concurrency 0", "Apperate:Writes:Queue -1" })
+                     "Apperate:Writes:Concurrency 0", "Apperate:Writes:Queue -1", "Apperate:Writes:Nice 25" })
             Assert.True(failures.Any(f => f.Contains(expected, StringComparison.Ordinal)), $"no failure names {expected}: {string.Join(" | ", failures)}");
     }
 

@@ -21,6 +21,21 @@ public sealed class ServiceHttpTests(SiloFixture fixture)
     }
 
     [Fact]
+    public void Write_work_runs_on_one_thread_per_processor_below_the_rest_of_the_process_in_priority()
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("thread priorities are read from /proc/<pid>/task");
+        var threads = Directory.GetDirectories($"/proc/{fixture.Silo.ProcessId}/task")
+            .Select(task => (Name: File.ReadAllText(Path.Combine(task, "comm")).Trim(), Stat: File.ReadAllText(Path.Combine(task, "stat"))))
+            .ToArray();
+        // stat: "tid (comm) state …", the niceness is the 19th field; the name may hold spaces, so count after the ')'.
+        static int Nice(string stat) => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+        var writes = threads.Where(t => t.Name.StartsWith("apperate-write", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(Environment.ProcessorCount, writes.Length);
+        Assert.All(writes, t => Assert.Equal(10, Nice(t.Stat)));
+        Assert.Contains(threads, t => t.Name == ".NET TP Worker" && Nice(t.Stat) == 0);
+    }
+
+    [Fact]
     public async Task Readyz_is_200_without_a_token()
     {
         (await _anonymous.Get("/readyz")).ExpectJson(200, """{"status":"ready","problems":[]}""");
