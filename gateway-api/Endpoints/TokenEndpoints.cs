@@ -9,7 +9,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Apperate.Actors.Gateway.Endpoints;
 
-/// <summary><c>/v1/tokens/:workspace</c>: create, list and revoke tokens (secret tokens only).</summary>
+/// <summary>
+/// <c>/v1/tokens/:workspace</c>: create, list and revoke tokens (secret tokens only); <c>/v1/token</c>: the calling
+/// token itself (any token), so a client holding only a token learns its workspace and what it may do.
+/// </summary>
 public static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
@@ -18,6 +21,8 @@ public static class TokenEndpoints
         group.MapPost("", CreateAsync).RequireSecretToken().WithSummary("Create a secret or publishable token; its text is shown only in this response.");
         group.MapGet("", ListAsync).RequireSecretToken().WithSummary("List tokens without their text.");
         group.MapDelete("/{tokenId}", RevokeAsync).RequireSecretToken().WithSummary("Revoke a token at once.");
+        app.MapGet("/token", Self).RequireToken().WithTags("Tokens")
+            .WithSummary("The calling token: its id, workspace, type, name and permissions (never its text).");
         return app;
     }
 
@@ -96,6 +101,19 @@ public static class TokenEndpoints
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+        });
+    }
+
+    private static Task Self(HttpContext context)
+    {
+        var token = context.Caller();
+        return Json.WriteAsync(context.Response, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("tokenId", token.TokenId);
+            w.WriteString("workspace", token.Workspace);
+            WriteInfoFields(w, token);
+            w.WriteEndObject();
         });
     }
 

@@ -47,6 +47,23 @@ public sealed class TokenHttpTests(SiloFixture fixture) : IAsyncLifetime
         Assert.Equal(rights, entry.Value!.AsArray().Select(r => r!.GetValue<string>()).ToArray());
     }
 
+    [Fact]
+    public async Task Any_token_reads_itself_with_its_workspace_and_never_its_text()
+    {
+        var (tokenId, token, _) = await Publishable(_ds, "read", "write");
+        var self = (await _api.As(token).Get("/v1/token")).Expect(200).Json;
+        Assert.Equal(tokenId, self["tokenId"]!.GetValue<string>());
+        Assert.Equal(Ws, self["workspace"]!.GetValue<string>());
+        Assert.Equal("publishable", self["type"]!.GetValue<string>());
+        AssertPermissions(self["permissions"], _ds, "read", "write");
+        Assert.Null(self["token"]);
+
+        var secret = (await _api.Get("/v1/token")).Expect(200).Json;
+        Assert.Equal(("secret", Ws), (secret["type"]!.GetValue<string>(), secret["workspace"]!.GetValue<string>()));
+        (await _api.As(null).Get("/v1/token")).ExpectProblem(401);
+        (await _api.As("sk_not_a_token").Get("/v1/token")).ExpectProblem(401);
+    }
+
     /// <summary>
     /// Dataset ids keep their declared spelling everywhere else (create, list, get, rename); the token permissions
     /// shown on create and list should name the dataset as the caller wrote it, not upper-cased.

@@ -27,10 +27,9 @@ public sealed class ConsoleTab(ConsoleFixture fixture, IBrowserContext context, 
 
     public ILocator Button(string name) => page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = name, Exact = true });
 
-    public async Task SignInAsync(string token, string? workspace = null)
+    public async Task SignInAsync(string token)
     {
         await Label("Token").FillAsync(token);
-        if (workspace is not null) await Label("Workspace").FillAsync(workspace);
         await Button("Sign in").ClickAsync();
         await Expect(page.Locator("#who")).ToContainTextAsync("Workspace DEMO");
     }

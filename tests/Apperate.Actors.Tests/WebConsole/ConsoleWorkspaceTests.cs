@@ -31,6 +31,14 @@ public sealed class ConsoleWorkspaceTests(ConsoleFixture fixture)
         await tab.ScreenshotAsync("tokens");
         (await Api.As(token).Get($"/v1/datasets/{Ws}/{ds}")).Expect(200);
 
+        // The publishable token signs in by itself too (the service names its workspace) and sees its dataset.
+        await using (var reader = await fixture.OpenAsync())
+        {
+            await reader.SignInAsync(token!);
+            await Expect(reader.Page.Locator("main")).ToContainTextAsync(ds);
+            reader.AssertNoScriptErrors();
+        }
+
         await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Revoke" }).ClickAsync();
         await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = $"Revoke {name} now?" }).ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
