@@ -31,10 +31,10 @@ public sealed class WriteThreads : TaskScheduler
     public static WriteThreads? Start(int nice) =>
         nice > 0 && OperatingSystem.IsLinux() ? new WriteThreads(Environment.ProcessorCount, Math.Min(nice, 19)) : null;
 
-    /// <summary>Continues on these threads.</summary>
+    /// <summary>Continues on these threads (at once when already on them).</summary>
     public Switch Enter() => new(this);
 
-    /// <summary>Continues on <paramref name="threads"/>, or on the thread pool when there are none.</summary>
+    /// <summary>Continues on <paramref name="threads"/>; without them (<c>Apperate:Writes:Nice</c> 0), where it is.</summary>
     public static Switch Enter(WriteThreads? threads) => new(threads);
 
     private void Run()
@@ -60,12 +60,12 @@ public sealed class WriteThreads : TaskScheduler
     [DllImport("libc", EntryPoint = "gettid")]
     private static extern int GetTid();
 
-    /// <summary>The awaiter of <see cref="Enter()"/>: always continues on the write threads (the thread pool without them).</summary>
+    /// <summary>The awaiter of <see cref="Enter()"/>: continues on the write threads; without them, or already on them, at once.</summary>
     public readonly struct Switch(WriteThreads? threads) : ICriticalNotifyCompletion
     {
         public Switch GetAwaiter() => this;
 
-        public bool IsCompleted => false;
+        public bool IsCompleted => threads is null || TaskScheduler.Current == threads;
 
         public void GetResult()
         {
@@ -73,11 +73,8 @@ public sealed class WriteThreads : TaskScheduler
 
         public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
 
-        public void UnsafeOnCompleted(Action continuation)
-        {
-            if (threads is null) ThreadPool.UnsafeQueueUserWorkItem(static c => c(), continuation, preferLocal: false);
-            // As a task of the scheduler, so that TaskScheduler.Current is these threads for the awaits that follow.
-            else Task.Factory.StartNew(continuation, CancellationToken.None, TaskCreationOptions.DenyChildAttach, threads);
-        }
+        // As a task of the scheduler, so that TaskScheduler.Current is these threads for the awaits that follow.
+        public void UnsafeOnCompleted(Action continuation) =>
+            Task.Factory.StartNew(continuation, CancellationToken.None, TaskCreationOptions.DenyChildAttach, threads!);
     }
 }

@@ -122,7 +122,9 @@ public sealed partial class SqliteRecordStore : IRecordStore, IAlertStore, IDisp
     /// <inheritdoc />
     public async Task<WriteResult[]> WriteAsync(string table, IReadOnlyList<RecordBatch> batches, long updated, ICommitParticipant? participant = null, CancellationToken cancellationToken = default)
     {
-        await WriteThreads.Enter(WriteThreads);
+        // Commits never run on the caller's thread: on the write threads, or else on the thread pool.
+        if (WriteThreads is { } threads) await threads.Enter();
+        else await OffCaller.Switch();
         Sql.Table(table);
         var results = new WriteResult[batches.Count];
         var any = participant is not null;
